@@ -1,0 +1,273 @@
+/**
+ * The account store: accounts, their roles, and password verification with throttling.
+ * The provider's findAccount, the grants, the login page, the API and the CLI all go through here.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/database';
+import { PasswordHasher } from './password';
+import { LoginThrottle, type LockoutPolicy } from './throttle';
+
+export interface Address {
+  formatted?: string;
+  street_address?: string;
+  locality?: string;
+  region?: string;
+  postal_code?: string;
+  country?: string;
+}
+
+export interface Account {
+  id: string;
+  username: string;
+  email: string | null;
+  emailVerified: boolean;
+  givenName: string | null;
+  familyName: string | null;
+  phoneNumber: string | null;
+  phoneNumberVerified: boolean;
+  locale: string | null;
+  address: Address | null;
+  disabled: boolean;
+  roles: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ProfileInput {
+  email?: string | null;
+  emailVerified?: boolean;
+  givenName?: string | null;
+  familyName?: string | null;
+  phoneNumber?: string | null;
+  phoneNumberVerified?: boolean;
+  locale?: string | null;
+  address?: Address | null;
+}
+
+export interface NewAccount extends ProfileInput {
+  id?: string;
+  username: string;
+  password: string;
+  roles?: string[];
+  disabled?: boolean;
+}
+
+export type AuthResult =
+  | { ok: true; account: Account }
+  | { ok: false; reason: 'invalid_credentials' | 'locked' | 'disabled'; lockedUntil?: Date };
+
+interface AccountRow {
+  id: string;
+  username: string;
+  password_hash: string;
+  email: string | null;
+  email_verified: boolean;
+  given_name: string | null;
+  family_name: string | null;
+  phone_number: string | null;
+  phone_number_verified: boolean;
+  locale: string | null;
+  address: Address | null;
+  disabled: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const PROFILE_COLUMNS: Record<keyof ProfileInput, keyof AccountRow> = {
+  email: 'email',
+  emailVerified: 'email_verified',
+  givenName: 'given_name',
+  familyName: 'family_name',
+  phoneNumber: 'phone_number',
+  phoneNumberVerified: 'phone_number_verified',
+  locale: 'locale',
+  address: 'address',
+};
+
+function profileRow(input: ProfileInput): Partial<Record<keyof AccountRow, unknown>> {
+  const row: Partial<Record<keyof AccountRow, unknown>> = {};
+  for (const [key, column] of Object.entries(PROFILE_COLUMNS) as [keyof ProfileInput, keyof AccountRow][]) {
+    if (input[key] === undefined) continue;
+    row[column] = key === 'address' && input.address ? JSON.stringify(input.address) : input[key];
+  }
+  return row;
+}
+
+function toAccount(row: AccountRow, roles: string[]): Account {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    emailVerified: row.email_verified,
+    givenName: row.given_name,
+    familyName: row.family_name,
+    phoneNumber: row.phone_number,
+    phoneNumberVerified: row.phone_number_verified,
+    locale: row.locale,
+    address: row.address,
+    disabled: row.disabled,
+    roles,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,149}$/;
+
+export class AccountStore {
+  readonly passwords: PasswordHasher;
+  readonly throttle: LoginThrottle;
+
+  constructor(
+    private readonly db: Database,
+    options: { bcryptCost: number; lockout: LockoutPolicy },
+  ) {
+    this.passwords = new PasswordHasher(options.bcryptCost);
+    this.throttle = new LoginThrottle(db, options.lockout);
+  }
+
+  // Roles come back in the same query, aggregated, so a look-up is one round trip.
+  private selectAccounts() {
+    return this.db<AccountRow>('accounts as a').select(
+      'a.*',
+      this.db.raw(
+        `coalesce((select array_agg(ar.role_name order by ar.role_name) from account_roles ar
+                      where ar.account_id = a.id), '{}') as roles`,
+      ),
+    );
+  }
+
+  private static fromRow(row: (AccountRow & { roles: string[] | string }) | undefined): Account | null {
+    if (!row) return null;
+    const roles = Array.isArray(row.roles) ? row.roles : parsePgArray(row.roles);
+    return toAccount(row, roles);
+  }
+
+  async findById(id: string): Promise<Account | null> {
+    if (!isUuid(id)) return null;
+    return AccountStore.fromRow(await this.selectAccounts().where('a.id', id).first());
+  }
+
+  async findByUsername(username: string): Promise<Account | null> {
+    return AccountStore.fromRow(
+      await this.selectAccounts().whereRaw('lower(a.username) = ?', [username.toLowerCase()]).first(),
+    );
+  }
+
+  /**
+   * Verifies a username and password. A locked name is refused before the password is checked; an
+   * unknown user costs one bcrypt compare like a known one; failures count towards the lockout.
+   */
+  async authenticate(username: string, password: string): Promise<AuthResult> {
+    const name = username.trim();
+    const lockedUntil = await this.throttle.lockedUntil(name);
+    if (lockedUntil) return { ok: false, reason: 'locked', lockedUntil };
+
+    const row = await this.db<AccountRow>('accounts')
+      .select('id', 'password_hash', 'disabled')
+      .whereRaw('lower(username) = ?', [name.toLowerCase()])
+      .first();
+    const ok = await this.passwords.verify(password, row?.password_hash);
+    if (!ok || !row) {
+      const locked = await this.throttle.recordFailure(name);
+      return locked
+        ? { ok: false, reason: 'locked', lockedUntil: locked }
+        : { ok: false, reason: 'invalid_credentials' };
+    }
+    if (row.disabled) return { ok: false, reason: 'disabled' };
+    await this.throttle.reset(name);
+    const account = await this.findById(row.id);
+    return account ? { ok: true, account } : { ok: false, reason: 'invalid_credentials' };
+  }
+
+  async create(input: NewAccount): Promise<Account> {
+    const id = input.id ?? randomUUID();
+    const passwordHash = await this.passwords.hash(input.password);
+    await this.db.transaction(async (trx) => {
+      await trx('accounts').insert({
+        id,
+        username: input.username,
+        password_hash: passwordHash,
+        disabled: input.disabled ?? false,
+        ...profileRow(input),
+      });
+      if (input.roles?.length) {
+        await trx('roles')
+          .insert(input.roles.map((name) => ({ name })))
+          .onConflict('name')
+          .ignore();
+        await trx('account_roles').insert(input.roles.map((role_name) => ({ account_id: id, role_name })));
+      }
+    });
+    return (await this.findById(id))!;
+  }
+
+  async updateProfile(id: string, input: ProfileInput): Promise<Account | null> {
+    const row = profileRow(input);
+    const updated = await this.db('accounts')
+      .where('id', id)
+      .update({ ...row, updated_at: new Date() });
+    return updated ? this.findById(id) : null;
+  }
+
+  async setPassword(id: string, password: string): Promise<boolean> {
+    const passwordHash = await this.passwords.hash(password);
+    const updated = await this.db('accounts')
+      .where('id', id)
+      .update({ password_hash: passwordHash, updated_at: new Date() });
+    return updated > 0;
+  }
+
+  async setDisabled(id: string, disabled: boolean): Promise<boolean> {
+    const updated = await this.db('accounts').where('id', id).update({ disabled, updated_at: new Date() });
+    return updated > 0;
+  }
+
+  /** Replaces the account's roles; every role must exist. Returns false for an unknown account. */
+  async setRoles(id: string, roles: string[]): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const found = await trx('accounts').where('id', id).first('id');
+      if (!found) return false;
+      await trx('account_roles').where('account_id', id).delete();
+      if (roles.length)
+        await trx('account_roles').insert(roles.map((role_name) => ({ account_id: id, role_name })));
+      await trx('accounts').where('id', id).update({ updated_at: new Date() });
+      return true;
+    });
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return (await this.db('accounts').where('id', id).delete()) > 0;
+  }
+
+  /** Accounts ordered by username, `limit` at a time after the username `after` (keyset pagination). */
+  async list(options: { prefix?: string; limit?: number; after?: string } = {}): Promise<Account[]> {
+    const query = this.selectAccounts()
+      .orderByRaw('lower(a.username)')
+      .limit(options.limit ?? 50);
+    if (options.prefix)
+      query.whereRaw('lower(a.username) like ?', [`${escapeLike(options.prefix.toLowerCase())}%`]);
+    if (options.after) query.whereRaw('lower(a.username) > ?', [options.after.toLowerCase()]);
+    const rows = await query;
+    return rows.map((row) => AccountStore.fromRow(row)!);
+  }
+
+  async count(): Promise<number> {
+    const row = await this.db('accounts').count<{ count: string | number }[]>({ count: '*' }).first();
+    return Number(row?.count ?? 0);
+  }
+}
+
+export function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** PGlite may hand back text[] in its literal form ({a,b}). */
+function parsePgArray(value: string): string[] {
+  const inner = value.replace(/^\{|\}$/g, '');
+  return inner ? inner.split(',').map((v) => v.replace(/^"|"$/g, '')) : [];
+}

@@ -1,0 +1,57 @@
+/**
+ * The Koa host: security headers, the error shape, health routes, Gatehouse's own routers, and the
+ * oidc-provider instance behind them. The provider gets the raw request (its own Koa app, its own
+ * body parsing and cookie keys); Gatehouse's routes never parse the provider's bodies.
+ */
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { Provider } from 'oidc-provider';
+import type { Config } from './config';
+import { isReady, type Database } from './db/database';
+import { errorHandler } from './http/errors';
+import { securityHeaders } from './http/security-headers';
+import type { Logger } from './log';
+
+export interface AppDeps {
+  db: Database;
+  provider: Provider;
+  logger: Logger;
+  cookieKeys: string[];
+  /** Routers mounted before the provider (interactions, /api), in order. */
+  routers?: Router[];
+}
+
+function healthRouter(db: Database): Router {
+  const router = new Router();
+  router.get('/healthz', function getHealth(ctx) {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async function getReadiness(ctx) {
+    ctx.set('Cache-Control', 'no-store');
+    const ready = await isReady(db);
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { status: ready ? 'ready' : 'unavailable', database: ready ? 'ok' : 'unreachable' };
+  });
+  return router;
+}
+
+export function createApp(config: Config, deps: AppDeps): Koa {
+  const app = new Koa({ proxy: config.proxy, keys: deps.cookieKeys });
+  app.silent = true;
+  app.use(securityHeaders);
+  app.use(errorHandler(deps.logger));
+  const health = healthRouter(deps.db);
+  app.use(health.routes());
+  for (const router of deps.routers ?? []) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  const providerCallback = deps.provider.callback();
+  app.use(async function delegateToProvider(ctx) {
+    // The provider answers everything else, 404s included, with its own OAuth error format.
+    ctx.respond = false;
+    await providerCallback(ctx.req, ctx.res);
+  });
+  return app;
+}

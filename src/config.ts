@@ -1,0 +1,145 @@
+/**
+ * The only reader of process.env. Everything the server needs is validated here once, at start, and
+ * handed down as one typed object; a bad value stops the start with a message that names the variable.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The secret used when SECRET_KEY is not set outside production; production refuses it. */
+export const DEV_SECRET_KEY = 'gatehouse-development-secret-do-not-use-in-production';
+
+export type DatabaseConfig =
+  { kind: 'postgres'; url: string; poolMax: number } | { kind: 'embedded'; dataDir: string | null };
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  issuer: string;
+  proxy: boolean;
+  database: DatabaseConfig;
+  /** Encrypts signing keys and cookie secrets at rest. */
+  secretKey: string;
+  ttl: {
+    accessToken: number;
+    refreshToken: number;
+    authorizationCode: number;
+    idToken: number;
+    session: number;
+    interaction: number;
+    grant: number;
+  };
+  bcryptCost: number;
+  lockout: { maxAttempts: number; windowSeconds: number; durationSeconds: number };
+  /** Seed the demo users and clients on the first start (never in production). */
+  seedDemo: boolean;
+  purgeIntervalSeconds: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  readonly code = 'ERR_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const seconds = (def: number) =>
+  z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(10 * 365 * 86400)
+    .default(def);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  PROXY: bool.default(false),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  ACCESS_TOKEN_TTL: seconds(3600),
+  REFRESH_TOKEN_TTL: seconds(14 * 86400),
+  AUTHORIZATION_CODE_TTL: seconds(60),
+  ID_TOKEN_TTL: seconds(3600),
+  SESSION_TTL: seconds(14 * 86400),
+  INTERACTION_TTL: seconds(3600),
+  BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
+  LOCKOUT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(5),
+  LOCKOUT_WINDOW: seconds(15 * 60),
+  LOCKOUT_DURATION: seconds(15 * 60),
+  SEED_DEMO: bool.optional(),
+  PURGE_INTERVAL: z.coerce.number().int().min(0).max(86400).default(300),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+}
+
+/** Builds the Config from an environment (process.env by default); throws ConfigError on bad values. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  // Empty strings in .env files mean "not set".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${formatIssues(parsed.error)}`);
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+
+  const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const problems: string[] = [];
+  if (production) {
+    if (!e.ISSUER) problems.push('ISSUER: required in production');
+    else if (!issuer.startsWith('https://')) problems.push('ISSUER: must be https in production');
+    if (!e.SECRET_KEY) problems.push('SECRET_KEY: required in production');
+    else if (e.SECRET_KEY === DEV_SECRET_KEY)
+      problems.push('SECRET_KEY: the development secret is refused in production');
+    if (e.SEED_DEMO) problems.push('SEED_DEMO: the demo data is refused in production');
+    if (e.BCRYPT_COST < 10) problems.push('BCRYPT_COST: must be at least 10 in production');
+  }
+  if (new URL(issuer).search || new URL(issuer).hash)
+    problems.push('ISSUER: must not have a query or fragment');
+  if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+
+  const database: DatabaseConfig = e.DATABASE_URL
+    ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }
+    : { kind: 'embedded', dataDir: e.DATA_DIR === ':memory:' ? null : path.resolve(cwd, e.DATA_DIR) };
+
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    issuer,
+    proxy: e.PROXY,
+    database,
+    secretKey: e.SECRET_KEY ?? DEV_SECRET_KEY,
+    ttl: {
+      accessToken: e.ACCESS_TOKEN_TTL,
+      refreshToken: e.REFRESH_TOKEN_TTL,
+      authorizationCode: e.AUTHORIZATION_CODE_TTL,
+      idToken: e.ID_TOKEN_TTL,
+      session: e.SESSION_TTL,
+      interaction: e.INTERACTION_TTL,
+      // Refreshing never extends the Grant, so it must outlive the refresh token.
+      grant: Math.max(e.REFRESH_TOKEN_TTL, e.SESSION_TTL),
+    },
+    bcryptCost: e.BCRYPT_COST,
+    lockout: {
+      maxAttempts: e.LOCKOUT_MAX_ATTEMPTS,
+      windowSeconds: e.LOCKOUT_WINDOW,
+      durationSeconds: e.LOCKOUT_DURATION,
+    },
+    seedDemo: e.SEED_DEMO ?? !production,
+    purgeIntervalSeconds: e.PURGE_INTERVAL,
+    logLevel: e.LOG_LEVEL,
+  };
+}

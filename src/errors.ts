@@ -1,0 +1,65 @@
+/**
+ * Gatehouse's own errors: one base class with an HTTP status, a stable `code` and an `expose` flag
+ * deciding whether the message may reach a client. Protocol errors on the OAuth endpoints are
+ * oidc-provider's own classes, not these.
+ */
+export type ErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'access_denied'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'too_many_requests'
+  | 'server_error'
+  | 'temporarily_unavailable';
+
+export interface FieldErrors {
+  [field: string]: string;
+}
+
+export class GatehouseError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly expose: boolean;
+  readonly details: FieldErrors | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: ErrorCode,
+    status: number,
+    message: string,
+    options: { details?: FieldErrors; headers?: Record<string, string>; expose?: boolean } = {},
+  ) {
+    super(message);
+    this.name = 'GatehouseError';
+    this.code = code;
+    this.status = status;
+    this.expose = options.expose ?? status < 500;
+    this.details = options.details;
+    this.headers = options.headers ?? {};
+  }
+}
+
+export const badRequest = (message: string, details?: FieldErrors) =>
+  new GatehouseError('invalid_request', 400, message, details ? { details } : {});
+
+export const notFound = (message = 'not found') => new GatehouseError('not_found', 404, message);
+
+export const conflict = (message: string) => new GatehouseError('conflict', 409, message);
+
+/** The one wire format for Gatehouse's JSON errors. */
+export function errorBody(err: GatehouseError): {
+  error: string;
+  error_description: string;
+  details?: FieldErrors;
+} {
+  return {
+    error: err.code,
+    error_description: err.expose ? err.message : 'an unexpected error occurred',
+    ...(err.details ? { details: err.details } : {}),
+  };
+}

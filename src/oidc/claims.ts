@@ -1,0 +1,40 @@
+/**
+ * Scopes and the claims they release (OpenID Connect Core §5.4), plus Gatehouse's `roles` scope.
+ * The provider filters what a token may see; this file only says what an account has.
+ */
+import type { Account } from '../accounts/store';
+
+/** Scope -> claims, as oidc-provider's `claims` configuration. */
+export const SCOPE_CLAIMS = {
+  openid: ['sub'],
+  profile: ['name', 'given_name', 'family_name', 'preferred_username', 'locale', 'updated_at'],
+  email: ['email', 'email_verified'],
+  phone: ['phone_number', 'phone_number_verified'],
+  address: ['address'],
+  roles: ['roles'],
+} as const;
+
+/** Scopes that release no claims but must be known to the provider. */
+export const OTHER_SCOPES = ['offline_access'] as const;
+
+export const SUPPORTED_SCOPES: string[] = [...Object.keys(SCOPE_CLAIMS), ...OTHER_SCOPES];
+
+/** Every claim an account can release, undefined where the account has no value. */
+export function accountClaims(account: Account): Record<string, unknown> {
+  const name = [account.givenName, account.familyName].filter(Boolean).join(' ') || undefined;
+  return {
+    sub: account.id,
+    name,
+    given_name: account.givenName ?? undefined,
+    family_name: account.familyName ?? undefined,
+    preferred_username: account.username,
+    locale: account.locale ?? undefined,
+    updated_at: Math.floor(account.updatedAt.getTime() / 1000),
+    email: account.email ?? undefined,
+    email_verified: account.email ? account.emailVerified : undefined,
+    phone_number: account.phoneNumber ?? undefined,
+    phone_number_verified: account.phoneNumber ? account.phoneNumberVerified : undefined,
+    address: account.address ?? undefined,
+    roles: account.roles,
+  };
+}

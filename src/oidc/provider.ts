@@ -1,0 +1,128 @@
+/**
+ * Builds the oidc-provider instance from the Config and the stores. The protocol is the library's;
+ * this file only configures it (docs/README.md of oidc-provider, "Configuration options").
+ */
+import { Provider, errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../config';
+import type { AccountStore } from '../accounts/store';
+import type { ClientStore } from '../clients/store';
+import type { Database } from '../db/database';
+import type { Logger } from '../log';
+import { createAdapterFactory } from './adapter';
+import { SCOPE_CLAIMS, SUPPORTED_SCOPES, accountClaims } from './claims';
+import type { KeyMaterial } from './keys';
+
+export interface ProviderDeps {
+  db: Database;
+  accounts: AccountStore;
+  clients: ClientStore;
+  keys: KeyMaterial;
+  logger: Logger;
+}
+
+/** Where the login and consent pages live; the interaction cookie is scoped to this path. */
+export const INTERACTION_PATH = '/interaction';
+
+/** Options a caller (the interaction routes, the grants) may add to the configuration. */
+export type ProviderExtensions = Partial<Configuration>;
+
+export function buildConfiguration(
+  config: Config,
+  deps: ProviderDeps,
+  extensions: ProviderExtensions = {},
+): Configuration {
+  const { accounts, clients, db, keys } = deps;
+  const configuration: Configuration = {
+    adapter: createAdapterFactory(db, clients),
+    jwks: keys.jwks as Configuration['jwks'],
+    cookies: {
+      keys: keys.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
+      const account = await accounts.findById(sub);
+      // A disabled account's tokens stop working at userinfo and wherever the account is resolved.
+      if (!account || account.disabled) return undefined;
+      return {
+        accountId: account.id,
+        async claims() {
+          return accountClaims(account) as { sub: string };
+        },
+      };
+    },
+    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+    scopes: SUPPORTED_SCOPES,
+    responseTypes: [
+      'code',
+      'id_token',
+      'id_token token',
+      'code id_token',
+      'code token',
+      'code id_token token',
+      'none',
+    ],
+    pkce: {
+      // OAuth 2.0 Security BCP: S256 only; required for public clients (the library's default).
+      required: (_ctx, client) => client.clientAuthMethod === 'none',
+    },
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: config.ttl.accessToken,
+      ClientCredentials: config.ttl.accessToken,
+      AuthorizationCode: config.ttl.authorizationCode,
+      IdToken: config.ttl.idToken,
+      RefreshToken: config.ttl.refreshToken,
+      Session: config.ttl.session,
+      Interaction: config.ttl.interaction,
+      Grant: config.ttl.grant,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        // RFC 7662 §2.1: the caller must authenticate. Confidential clients act as resource servers
+        // and may introspect any token; a public client only its own.
+        allowedPolicy: async (ctx, client, token) =>
+          client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+      },
+      revocation: {
+        enabled: true,
+        // RFC 7009 §2.1: only the client the token was issued to may revoke it.
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          if (client.clientAuthMethod === 'none') return false;
+          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+        },
+      },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+    },
+    extraClientMetadata: { properties: ['first_party'] },
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
+    interactions: {
+      url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
+    },
+    ...extensions,
+  };
+  return configuration;
+}
+
+export function createProvider(
+  config: Config,
+  deps: ProviderDeps,
+  extensions: ProviderExtensions = {},
+): Provider {
+  const provider = new Provider(config.issuer, buildConfiguration(config, deps, extensions));
+  provider.proxy = config.proxy;
+  provider.on('server_error', (_ctx: unknown, err: Error) =>
+    deps.logger.error({ err }, 'provider server_error'),
+  );
+  return provider;
+}

@@ -1,0 +1,61 @@
+/**
+ * Purging of expired state: tokens, sessions, interactions and codes (oidc_payloads), and stale
+ * sign-in throttling rows. Runs in short batches, each its own transaction, and on one node at a
+ * time: a batch runs only while its transaction holds the advisory lock (PostgreSQL §9.27.10).
+ */
+import type { Database } from './db/database';
+import { deleteExpiredBatch } from './oidc/adapter';
+
+const PURGE_LOCK = 72616402;
+
+export interface PurgeOptions {
+  batchSize?: number;
+  /** At most this many batches per table (the periodic purge bounds its work per tick). */
+  maxBatches?: number;
+  onBatch?: (table: string, deleted: number) => void;
+}
+
+type BatchDeleter = (trx: Database, batchSize: number) => Promise<number>;
+
+async function deleteStaleThrottleBatch(trx: Database, batchSize: number): Promise<number> {
+  // A throttle row matters only while its lock or its counting window lasts; a day is past both.
+  const cutoff = new Date(Date.now() - 86400 * 1000);
+  return trx('login_throttle')
+    .whereIn(
+      'username',
+      trx('login_throttle')
+        .select('username')
+        .where('window_started_at', '<', cutoff)
+        .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<', new Date()))
+        .limit(batchSize),
+    )
+    .delete();
+}
+
+/** The tables purged, each with its batch deleter; other domains add theirs here. */
+export const PURGERS: Record<string, BatchDeleter> = {
+  oidc_payloads: deleteExpiredBatch,
+  login_throttle: deleteStaleThrottleBatch,
+};
+
+/**
+ * Deletes expired rows. Returns the total, or null when another node holds the purge lock.
+ */
+export async function purgeOnce(db: Database, options: PurgeOptions = {}): Promise<number | null> {
+  const batchSize = options.batchSize ?? 1000;
+  const maxBatches = options.maxBatches ?? Infinity;
+  let total = 0;
+  for (const [table, deleter] of Object.entries(PURGERS)) {
+    for (let batch = 0; batch < maxBatches; batch += 1) {
+      const deleted = await db.transaction(async (trx) => {
+        const { rows } = await trx.raw('select pg_try_advisory_xact_lock(?) as locked', [PURGE_LOCK]);
+        return rows[0]?.locked ? deleter(trx, batchSize) : null;
+      });
+      if (deleted === null) return null;
+      total += deleted;
+      options.onBatch?.(table, deleted);
+      if (deleted < batchSize) break;
+    }
+  }
+  return total;
+}

@@ -1,0 +1,71 @@
+/**
+ * Starts a real Gatehouse node on a free port of 127.0.0.1 with a fresh database, for black-box
+ * HTTP tests. The issuer is the node's own URL, so relying-party libraries see a consistent issuer.
+ */
+import net from 'node:net';
+import { loadConfig, type Config } from '../../src/config';
+import { startServer, type RunningServer } from '../../src/server';
+import { createTestDatabase, type TestDatabase } from './database';
+
+export interface TestServer extends RunningServer {
+  issuer: string;
+  config: Config;
+  database: TestDatabase;
+  /** Stops the node and drops its database. */
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The environment of a test node; `extra` overrides anything. */
+export function testEnv(
+  port: number,
+  database: TestDatabase,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    ISSUER: `http://127.0.0.1:${port}`,
+    BCRYPT_COST: '4',
+    LOG_LEVEL: 'silent',
+    PURGE_INTERVAL: '0',
+    ...database.env,
+    ...extra,
+  };
+}
+
+export async function startTestServer(
+  options: {
+    env?: Record<string, string>;
+    database?: TestDatabase;
+    persistent?: boolean;
+    port?: number;
+  } = {},
+): Promise<TestServer> {
+  const database =
+    options.database ?? (await createTestDatabase({ persistent: options.persistent ?? false }));
+  const port = options.port ?? (await freePort());
+  const config = loadConfig(testEnv(port, database, options.env));
+  const running = await startServer(config);
+  return {
+    ...running,
+    issuer: config.issuer,
+    config,
+    database,
+    async stop() {
+      await running.close();
+      if (!options.database) await database.drop();
+    },
+  };
+}
