@@ -34,6 +34,22 @@ export interface Config {
   /** Seed the demo users and clients on the first start (never in production). */
   seedDemo: boolean;
   purgeIntervalSeconds: number;
+  otp: {
+    ttlSeconds: number;
+    maxAttempts: number;
+    resendIntervalSeconds: number;
+    /** `disabled`: /api/request-otp answers 202 and sends nothing (the production default). */
+    delivery: 'log' | 'webhook' | 'smtp' | 'disabled';
+    webhookUrl: string | null;
+    webhookSecret: string | null;
+    webhookTimeoutMs: number;
+    smtpUrl: string | null;
+    smtpFrom: string;
+  };
+  api: {
+    corsOrigins: string[];
+    bodyLimitBytes: number;
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -79,6 +95,21 @@ const schema = z.object({
   LOCKOUT_DURATION: seconds(15 * 60),
   SEED_DEMO: bool.optional(),
   PURGE_INTERVAL: z.coerce.number().int().min(0).max(86400).default(300),
+  OTP_TTL: seconds(300),
+  OTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  OTP_RESEND_INTERVAL: z.coerce.number().int().min(0).max(3600).default(30),
+  OTP_DELIVERY: z.enum(['log', 'webhook', 'smtp', 'disabled']).optional(),
+  OTP_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  OTP_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  OTP_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  SMTP_FROM: z.string().min(3).default('Gatehouse <no-reply@localhost>'),
+  API_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }))),
+  API_BODY_LIMIT: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -105,7 +136,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       problems.push('SECRET_KEY: the development secret is refused in production');
     if (e.SEED_DEMO) problems.push('SEED_DEMO: the demo data is refused in production');
     if (e.BCRYPT_COST < 10) problems.push('BCRYPT_COST: must be at least 10 in production');
+    if (e.OTP_DELIVERY === 'log') problems.push('OTP_DELIVERY: log prints codes and is refused in production');
   }
+  if (e.OTP_DELIVERY === 'webhook') {
+    if (!e.OTP_WEBHOOK_URL) problems.push('OTP_WEBHOOK_URL: required when OTP_DELIVERY=webhook');
+    if (!e.OTP_WEBHOOK_SECRET) problems.push('OTP_WEBHOOK_SECRET: required when OTP_DELIVERY=webhook');
+  }
+  if (e.OTP_DELIVERY === 'smtp' && !e.SMTP_URL) problems.push('SMTP_URL: required when OTP_DELIVERY=smtp');
   if (new URL(issuer).search || new URL(issuer).hash)
     problems.push('ISSUER: must not have a query or fragment');
   if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
@@ -140,6 +177,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     seedDemo: e.SEED_DEMO ?? !production,
     purgeIntervalSeconds: e.PURGE_INTERVAL,
+    otp: {
+      ttlSeconds: e.OTP_TTL,
+      maxAttempts: e.OTP_MAX_ATTEMPTS,
+      resendIntervalSeconds: e.OTP_RESEND_INTERVAL,
+      delivery: e.OTP_DELIVERY ?? (production ? 'disabled' : 'log'),
+      webhookUrl: e.OTP_WEBHOOK_URL ?? null,
+      webhookSecret: e.OTP_WEBHOOK_SECRET ?? null,
+      webhookTimeoutMs: e.OTP_WEBHOOK_TIMEOUT_MS,
+      smtpUrl: e.SMTP_URL ?? null,
+      smtpFrom: e.SMTP_FROM,
+    },
+    api: { corsOrigins: e.API_CORS_ORIGINS, bodyLimitBytes: e.API_BODY_LIMIT },
     logLevel: e.LOG_LEVEL,
   };
 }

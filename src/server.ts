@@ -6,6 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Provider } from 'oidc-provider';
+import { RoleStore } from './accounts/roles';
 import { AccountStore } from './accounts/store';
 import { createApp } from './app';
 import { ClientStore } from './clients/store';
@@ -23,6 +24,7 @@ export interface Stores {
   accounts: AccountStore;
   clients: ClientStore;
   serviceKeys: ServiceKeyStore;
+  roles: RoleStore;
   keys: KeyStore;
 }
 
@@ -46,6 +48,7 @@ export function createStores(config: Config, db: Database): Stores {
     accounts: new AccountStore(db, { bcryptCost: config.bcryptCost, lockout: config.lockout }),
     clients: new ClientStore(db),
     serviceKeys: new ServiceKeyStore(db),
+    roles: new RoleStore(db),
     keys: new KeyStore(db, config.secretKey),
   };
 }

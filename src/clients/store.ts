@@ -20,6 +20,43 @@ export function generateSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** What an operator says about a new client (the CLI's flags, the admin API's body). */
+export interface NewClient {
+  clientId?: string;
+  name: string;
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  grantTypes?: string[];
+  /** A public client (no secret, token_endpoint_auth_method none, PKCE required). */
+  public?: boolean;
+  firstParty?: boolean;
+  scope?: string;
+}
+
+/** A client's metadata as built from operator input; the provider validates it when it loads the client. */
+export function buildClientMetadata(input: NewClient, clientId: string, secret: string | null): StoredClient {
+  const grantTypes = input.grantTypes?.length ? input.grantTypes : ['authorization_code', 'refresh_token'];
+  const usesRedirects = grantTypes.includes('authorization_code') || grantTypes.includes('implicit');
+  return {
+    client_id: clientId,
+    client_name: input.name,
+    ...(secret ? { client_secret: secret } : {}),
+    token_endpoint_auth_method: input.public ? 'none' : 'client_secret_basic',
+    grant_types: grantTypes,
+    response_types: usesRedirects ? ['code'] : [],
+    redirect_uris: input.redirectUris ?? [],
+    post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
+    ...(input.scope ? { scope: input.scope } : {}),
+    ...(input.firstParty ? { first_party: true } : {}),
+  };
+}
+
+/** Strips the secret: what listings and reads may show after creation. */
+export function publicMetadata(client: StoredClient): Omit<StoredClient, 'client_secret'> {
+  const { client_secret: _secret, ...rest } = client;
+  return rest;
+}
+
 export class ClientStore {
   constructor(private readonly db: Database) {}
 
@@ -44,6 +81,36 @@ export class ClientStore {
       .ignore()
       .returning('client_id');
     return rows.length > 0;
+  }
+
+  /**
+   * Registers a client with a generated id (unless given) and, for a confidential client, a generated
+   * secret. The secret is returned here once; nothing shows it again.
+   */
+  async create(input: NewClient): Promise<{ client: StoredClient; secret: string | null }> {
+    const clientId = input.clientId ?? `gh_${randomBytes(12).toString('base64url')}`;
+    const secret = input.public ? null : generateSecret();
+    const client = buildClientMetadata(input, clientId, secret);
+    if (!(await this.insert(client))) throw new Error(`client ${clientId} already exists`);
+    return { client, secret };
+  }
+
+  /** Merges changes into a client's metadata; null for an unknown client. */
+  async update(clientId: string, changes: Partial<StoredClient>): Promise<StoredClient | null> {
+    const current = await this.findMetadata(clientId);
+    if (!current) return null;
+    const next = { ...current, ...changes, client_id: clientId };
+    await this.save(next);
+    return next;
+  }
+
+  /** Replaces a confidential client's secret; returns the new secret (shown once), or null. */
+  async rotateSecret(clientId: string): Promise<string | null> {
+    const current = await this.findMetadata(clientId);
+    if (!current || current.token_endpoint_auth_method === 'none') return null;
+    const secret = generateSecret();
+    await this.save({ ...current, client_secret: secret });
+    return secret;
   }
 
   async delete(clientId: string): Promise<boolean> {
