@@ -107,9 +107,19 @@ const schema = z.object({
   API_CORS_ORIGINS: z
     .string()
     .default('')
-    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.url({ protocol: /^https?$/ }))),
-  API_BODY_LIMIT: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  API_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(64 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -136,7 +146,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       problems.push('SECRET_KEY: the development secret is refused in production');
     if (e.SEED_DEMO) problems.push('SEED_DEMO: the demo data is refused in production');
     if (e.BCRYPT_COST < 10) problems.push('BCRYPT_COST: must be at least 10 in production');
-    if (e.OTP_DELIVERY === 'log') problems.push('OTP_DELIVERY: log prints codes and is refused in production');
+    if (e.OTP_DELIVERY === 'log')
+      problems.push('OTP_DELIVERY: log prints codes and is refused in production');
   }
   if (e.OTP_DELIVERY === 'webhook') {
     if (!e.OTP_WEBHOOK_URL) problems.push('OTP_WEBHOOK_URL: required when OTP_DELIVERY=webhook');

@@ -15,7 +15,8 @@ export function parseBody(options: { limitBytes: number; types?: ('json' | 'form
     formLimit: options.limitBytes,
     encoding: 'utf-8',
     onError(err: Error & { status?: number }) {
-      if (err.status === 413) throw new GatehouseError('payload_too_large', 413, 'the request body is too large');
+      if (err.status === 413)
+        throw new GatehouseError('payload_too_large', 413, 'the request body is too large');
       if (err.status === 415)
         throw new GatehouseError('unsupported_media_type', 415, 'the body must be JSON or a urlencoded form');
       throw new GatehouseError('invalid_request', 400, 'the request body could not be parsed');
@@ -23,7 +24,11 @@ export function parseBody(options: { limitBytes: number; types?: ('json' | 'form
   });
   return async function parseRequestBody(ctx: Context, next: Next): Promise<void> {
     const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
-    if (hasBody && ['POST', 'PUT', 'PATCH'].includes(ctx.method) && !ctx.is(types.map((t) => (t === 'json' ? 'json' : 'urlencoded')))) {
+    if (
+      hasBody &&
+      ['POST', 'PUT', 'PATCH'].includes(ctx.method) &&
+      !ctx.is(types.map((t) => (t === 'json' ? 'json' : 'urlencoded')))
+    ) {
       throw new GatehouseError('unsupported_media_type', 415, 'the body must be JSON or a urlencoded form');
     }
     await parser(ctx, next);

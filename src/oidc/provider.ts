@@ -32,6 +32,28 @@ export function buildConfiguration(
   extensions: ProviderExtensions = {},
 ): Configuration {
   const { accounts, clients, db, keys } = deps;
+  const baseFeatures: Configuration['features'] = {
+    devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+    introspection: {
+      enabled: true,
+      // RFC 7662 §2.1: the caller must authenticate. Confidential clients act as resource servers
+      // and may introspect any token; a public client only its own.
+      allowedPolicy: async (ctx, client, token) =>
+        client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+    },
+    revocation: {
+      enabled: true,
+      // RFC 7009 §2.1: only the client the token was issued to may revoke it.
+      allowedPolicy: async (_ctx, client, token) => {
+        if (token.clientId === client.clientId) return true;
+        if (client.clientAuthMethod === 'none') return false;
+        throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+      },
+    },
+    userinfo: { enabled: true },
+    rpInitiatedLogout: { enabled: true },
+  };
   const configuration: Configuration = {
     adapter: createAdapterFactory(db, clients),
     jwks: keys.jwks as Configuration['jwks'],
@@ -77,28 +99,6 @@ export function buildConfiguration(
       Interaction: config.ttl.interaction,
       Grant: config.ttl.grant,
     },
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      introspection: {
-        enabled: true,
-        // RFC 7662 §2.1: the caller must authenticate. Confidential clients act as resource servers
-        // and may introspect any token; a public client only its own.
-        allowedPolicy: async (ctx, client, token) =>
-          client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
-      },
-      revocation: {
-        enabled: true,
-        // RFC 7009 §2.1: only the client the token was issued to may revoke it.
-        allowedPolicy: async (_ctx, client, token) => {
-          if (token.clientId === client.clientId) return true;
-          if (client.clientAuthMethod === 'none') return false;
-          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
-        },
-      },
-      userinfo: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
-    },
     extraClientMetadata: { properties: ['first_party'] },
     clientDefaults: {
       grant_types: ['authorization_code'],
@@ -110,7 +110,16 @@ export function buildConfiguration(
       url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
     },
     ...extensions,
+    features: baseFeatures,
   };
+  // Extensions add to features one by one rather than replacing the whole object.
+  if (extensions.features) {
+    const base = configuration.features as Record<string, object>;
+    const merged: Record<string, object> = { ...base };
+    for (const [name, value] of Object.entries(extensions.features))
+      merged[name] = { ...base[name], ...value };
+    configuration.features = merged as Configuration['features'];
+  }
   return configuration;
 }
 
