@@ -34,6 +34,8 @@ export interface Config {
   /** Seed the demo users and clients on the first start (never in production). */
   seedDemo: boolean;
   purgeIntervalSeconds: number;
+  /** Seconds between checks for rotated keys (0: never). */
+  keysRefreshIntervalSeconds: number;
   otp: {
     ttlSeconds: number;
     maxAttempts: number;
@@ -95,6 +97,7 @@ const schema = z.object({
   LOCKOUT_DURATION: seconds(15 * 60),
   SEED_DEMO: bool.optional(),
   PURGE_INTERVAL: z.coerce.number().int().min(0).max(86400).default(300),
+  KEYS_REFRESH_INTERVAL: z.coerce.number().min(0).max(86400).default(30),
   OTP_TTL: seconds(300),
   OTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   OTP_RESEND_INTERVAL: z.coerce.number().int().min(0).max(3600).default(30),
@@ -188,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     seedDemo: e.SEED_DEMO ?? !production,
     purgeIntervalSeconds: e.PURGE_INTERVAL,
+    keysRefreshIntervalSeconds: e.KEYS_REFRESH_INTERVAL,
     otp: {
       ttlSeconds: e.OTP_TTL,
       maxAttempts: e.OTP_MAX_ATTEMPTS,

@@ -39,6 +39,8 @@ export interface RunningServer {
   server: http.Server;
   provider: Provider;
   services: Services;
+  /** Checks the database for rotated keys now and rebuilds the provider if they changed. */
+  refreshKeys(): Promise<boolean>;
   /** Stops accepting connections, waits for in-flight requests, then closes the database. */
   close(): Promise<void>;
 }
@@ -84,6 +86,28 @@ export interface StartOptions extends DatabaseOptions {
   logger?: Logger;
 }
 
+/** The provider and the request handler of a node, built from the current key material. */
+async function buildHandler(
+  services: Services,
+): Promise<{ provider: Provider; handler: http.RequestListener }> {
+  const { config, db, logger } = services;
+  const keys = await services.keys.load();
+  const provider = createProvider(
+    config,
+    { db, accounts: services.accounts, clients: services.clients, keys, logger },
+    createProviderExtensions(services),
+  );
+  registerGrants(provider, { accounts: services.accounts });
+  const app = createApp(config, {
+    db,
+    provider,
+    logger,
+    cookieKeys: keys.cookieKeys,
+    routers: createRouters(services, provider),
+  });
+  return { provider, handler: app.callback() };
+}
+
 export async function startServer(
   config: Config,
   options: StartOptions = {},
@@ -93,22 +117,12 @@ export async function startServer(
   try {
     const seeded = await seedDemoIfEmpty(services);
     await services.keys.ensure();
-    const keys = await services.keys.load();
-    const provider = createProvider(
-      config,
-      { db, accounts: services.accounts, clients: services.clients, keys, logger },
-      createProviderExtensions(services),
-    );
-    registerGrants(provider, { accounts: services.accounts });
-    const app = createApp(config, {
-      db,
-      provider,
-      logger,
-      cookieKeys: keys.cookieKeys,
-      routers: createRouters(services, provider),
-    });
+    let keysVersion = await services.keys.version();
+    let current = await buildHandler(services);
 
-    const server = http.createServer(app.callback());
+    // The handler is looked up per request, so a rebuilt provider takes over without a restart;
+    // requests already running finish on the one they started with.
+    const server = http.createServer((req, res) => current.handler(req, res));
     // Keep-alive sockets must not hold a graceful shutdown open for long.
     server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => {
@@ -118,17 +132,33 @@ export async function startServer(
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
 
-    const purgeTimer = startPurgeTimer(services);
+    /** Rebuilds the provider when another node (or the CLI) rotated or retired keys. */
+    async function refreshKeys(): Promise<boolean> {
+      await services.keys.retireExpired();
+      const version = await services.keys.version();
+      if (version === keysVersion) return false;
+      current = await buildHandler(services);
+      keysVersion = version;
+      logger.info('signing keys changed; provider rebuilt');
+      return true;
+    }
+
+    const timers = [startPurgeTimer(services), startKeysTimer(services, refreshKeys)].filter(
+      (t): t is NodeJS.Timeout => t !== undefined,
+    );
     let closing: Promise<void> | undefined;
     return {
       url,
       server,
-      provider,
+      get provider() {
+        return current.provider;
+      },
       services,
       seeded,
+      refreshKeys,
       close() {
         closing ??= (async () => {
-          if (purgeTimer) clearInterval(purgeTimer);
+          for (const timer of timers) clearInterval(timer);
           await new Promise<void>((resolve) => {
             server.close(() => resolve());
             server.closeIdleConnections();
@@ -142,6 +172,16 @@ export async function startServer(
     await db.destroy();
     throw err;
   }
+}
+
+function startKeysTimer(services: Services, refresh: () => Promise<boolean>): NodeJS.Timeout | undefined {
+  const seconds = services.config.keysRefreshIntervalSeconds;
+  if (!seconds) return undefined;
+  const timer = setInterval(() => {
+    refresh().catch((err) => services.logger.warn({ err }, 'key refresh failed'));
+  }, seconds * 1000);
+  timer.unref();
+  return timer;
 }
 
 function startPurgeTimer(services: Services): NodeJS.Timeout | undefined {

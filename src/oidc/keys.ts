@@ -138,6 +138,19 @@ export class KeyStore {
     }));
   }
 
+  /**
+   * A cheap fingerprint of the key set: it changes whenever a key is added, rotated or retired, or a
+   * cookie secret is added. Nodes compare it to know when to rebuild their provider.
+   */
+  async version(): Promise<string> {
+    const keys = await this.db<KeyRow>('signing_keys')
+      .whereIn('status', ['active', 'retiring'])
+      .orderBy('kid')
+      .select('kid', 'status');
+    const secret = await this.db('cookie_secrets').max<{ max: number | null }[]>({ max: 'id' }).first();
+    return `${keys.map((k) => `${k.kid}:${k.status}`).join(',')}|${secret?.max ?? 0}`;
+  }
+
   /** Everything the provider needs to sign, verify and sign cookies. */
   async load(): Promise<KeyMaterial> {
     const rows = await this.db<KeyRow>('signing_keys')

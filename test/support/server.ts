@@ -40,6 +40,7 @@ export function testEnv(
     BCRYPT_COST: '4',
     LOG_LEVEL: 'silent',
     PURGE_INTERVAL: '0',
+    KEYS_REFRESH_INTERVAL: '0',
     ...database.env,
     ...extra,
   };
@@ -58,8 +59,8 @@ export async function startTestServer(
   const port = options.port ?? (await freePort());
   const config = loadConfig(testEnv(port, database, options.env));
   const running = await startServer(config);
-  return {
-    ...running,
+  // Object.assign, not a spread: `provider` is a getter that follows key rotation.
+  return Object.assign(running, {
     issuer: config.issuer,
     config,
     database,
@@ -67,5 +68,5 @@ export async function startTestServer(
       await running.close();
       if (!options.database) await database.drop();
     },
-  };
+  });
 }
