@@ -7,7 +7,7 @@
 const { createHash } = require('node:crypto');
 const bcrypt = require('bcrypt');
 
-const SCOPE = 'openid offline_access profile email phone address roles';
+const SCOPE = 'openid offline_access profile email phone address roles profile:write admin';
 const OTP_GRANT = 'urn:gatehouse:params:oauth:grant-type:otp';
 
 const USERS = [

@@ -14,8 +14,11 @@ export const SCOPE_CLAIMS = {
   roles: ['roles'],
 } as const;
 
-/** Scopes that release no claims but must be known to the provider. */
-export const OTHER_SCOPES = ['offline_access'] as const;
+/**
+ * Scopes that release no claims but must be known to the provider. `profile:write` lets a token change
+ * its account's profile and `admin` lets it use the administration API (with the account role `admin`).
+ */
+export const OTHER_SCOPES = ['offline_access', 'profile:write', 'admin'] as const;
 
 export const SUPPORTED_SCOPES: string[] = [...Object.keys(SCOPE_CLAIMS), ...OTHER_SCOPES];
 
