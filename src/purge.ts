@@ -4,6 +4,7 @@
  * time: a batch runs only while its transaction holds the advisory lock (PostgreSQL §9.27.10).
  */
 import type { Database } from './db/database';
+import { deleteStaleOtpBatch } from './accounts/otp';
 import { deleteExpiredBatch } from './oidc/adapter';
 
 const PURGE_LOCK = 72616402;
@@ -36,6 +37,7 @@ async function deleteStaleThrottleBatch(trx: Database, batchSize: number): Promi
 export const PURGERS: Record<string, BatchDeleter> = {
   oidc_payloads: deleteExpiredBatch,
   login_throttle: deleteStaleThrottleBatch,
+  otp_codes: deleteStaleOtpBatch,
 };
 
 /**
