@@ -1,0 +1,71 @@
+/**
+ * Delivery of one-time codes (OTP_DELIVERY): `log` prints the code (development only; the config
+ * refuses it in production), `webhook` posts it signed to the integrator, `smtp` mails it to the
+ * account's address, `disabled` sends nothing. A delivery runs after the answer to the caller and a
+ * failure is only logged, so neither its time nor its outcome tells the caller anything.
+ */
+import type { Config } from '../../config';
+import type { Logger } from '../../log';
+import type { IssuedOtp } from '../otp';
+import { createSmtpDelivery } from './smtp';
+import { createWebhookDelivery } from './webhook';
+
+export interface OtpDelivery {
+  readonly method: Config['otp']['delivery'];
+  /** Sends the code; rejects when it could not be delivered. */
+  send(otp: IssuedOtp): Promise<void>;
+  /** Releases connections (SMTP). */
+  close(): void;
+}
+
+function createLogDelivery(logger: Logger): OtpDelivery {
+  return {
+    method: 'log',
+    async send(otp) {
+      // Logged as `one_time_code`: the logger redacts fields named `code` and `otp`.
+      logger.warn(
+        { username: otp.account.username, one_time_code: otp.code, expires_at: otp.expiresAt.toISOString() },
+        'one-time code (OTP_DELIVERY=log prints codes: development only)',
+      );
+    },
+    close() {},
+  };
+}
+
+const disabledDelivery: OtpDelivery = { method: 'disabled', async send() {}, close() {} };
+
+export function createOtpDelivery(config: Config['otp'], logger: Logger): OtpDelivery {
+  switch (config.delivery) {
+    case 'log':
+      return createLogDelivery(logger);
+    case 'webhook':
+      return createWebhookDelivery({
+        url: config.webhookUrl!,
+        secret: config.webhookSecret!,
+        timeoutMs: config.webhookTimeoutMs,
+      });
+    case 'smtp':
+      return createSmtpDelivery({
+        url: config.smtpUrl!,
+        from: config.smtpFrom,
+        ttlSeconds: config.ttlSeconds,
+      });
+    case 'disabled':
+      return disabledDelivery;
+  }
+}
+
+/** Starts a delivery without waiting for it; a failure is logged (without the code) and goes no further. */
+export function deliverInBackground(delivery: OtpDelivery, otp: IssuedOtp, logger: Logger): Promise<void> {
+  return delivery.send(otp).then(
+    () => {
+      logger.info({ username: otp.account.username, delivery: delivery.method }, 'one-time code delivered');
+    },
+    (err: unknown) => {
+      logger.error(
+        { err, username: otp.account.username, delivery: delivery.method },
+        'one-time code delivery failed',
+      );
+    },
+  );
+}

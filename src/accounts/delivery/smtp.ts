@@ -1,0 +1,57 @@
+/**
+ * OTP_DELIVERY=smtp: a text and HTML message with the code to the account's email address, through
+ * nodemailer with SMTP_URL (smtp:// upgrades with STARTTLS when offered; smtps:// is TLS from the start).
+ */
+import nodemailer from 'nodemailer';
+import type { IssuedOtp } from '../otp';
+import type { OtpDelivery } from './index';
+
+export interface SmtpOptions {
+  url: string;
+  from: string;
+  ttlSeconds: number;
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function otpMessage(
+  otp: IssuedOtp,
+  ttlSeconds: number,
+): { subject: string; text: string; html: string } {
+  const minutes = Math.max(1, Math.round(ttlSeconds / 60));
+  const validity = `It is valid for ${minutes} minute${minutes === 1 ? '' : 's'} and can be used once.`;
+  const ignore = 'If you did not ask for it, you can ignore this message.';
+  return {
+    subject: `Your sign-in code: ${otp.code}`,
+    text: `Hello ${otp.account.username},\n\nyour sign-in code is ${otp.code}\n\n${validity}\n${ignore}\n`,
+    html:
+      `<p>Hello ${escapeHtml(otp.account.username)},</p>` +
+      `<p>your sign-in code is <strong style="font-size:1.5em;letter-spacing:0.2em">${otp.code}</strong></p>` +
+      `<p>${validity}<br>${ignore}</p>`,
+  };
+}
+
+export function createSmtpDelivery(options: SmtpOptions): OtpDelivery {
+  const transport = nodemailer.createTransport({
+    url: options.url,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  } as Parameters<typeof nodemailer.createTransport>[0]);
+  return {
+    method: 'smtp',
+    async send(otp) {
+      if (!otp.account.email) throw new Error('the account has no email address');
+      await transport.sendMail({
+        from: options.from,
+        to: otp.account.email,
+        ...otpMessage(otp, options.ttlSeconds),
+      });
+    },
+    close() {
+      transport.close();
+    },
+  };
+}
