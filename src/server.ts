@@ -6,6 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Provider } from 'oidc-provider';
+import { OtpStore } from './accounts/otp';
 import { RoleStore } from './accounts/roles';
 import { AccountStore } from './accounts/store';
 import { createApp } from './app';
@@ -24,6 +25,7 @@ export interface Stores {
   accounts: AccountStore;
   clients: ClientStore;
   serviceKeys: ServiceKeyStore;
+  otps: OtpStore;
   roles: RoleStore;
   keys: KeyStore;
 }
@@ -46,10 +48,12 @@ export interface RunningServer {
 }
 
 export function createStores(config: Config, db: Database): Stores {
+  const accounts = new AccountStore(db, { bcryptCost: config.bcryptCost, lockout: config.lockout });
   return {
-    accounts: new AccountStore(db, { bcryptCost: config.bcryptCost, lockout: config.lockout }),
+    accounts,
     clients: new ClientStore(db),
     serviceKeys: new ServiceKeyStore(db),
+    otps: new OtpStore(db, accounts, config.otp, config.secretKey),
     roles: new RoleStore(db),
     keys: new KeyStore(db, config.secretKey),
   };
@@ -97,7 +101,7 @@ async function buildHandler(
     { db, accounts: services.accounts, clients: services.clients, keys, logger },
     createProviderExtensions(services),
   );
-  registerGrants(provider, { accounts: services.accounts });
+  registerGrants(provider, { accounts: services.accounts, otps: services.otps });
   const app = createApp(config, {
     db,
     provider,

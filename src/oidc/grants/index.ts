@@ -3,13 +3,19 @@
  * "Custom Grant Types"). Each grant module exports its grantType, parameters and handler factory.
  */
 import type { Provider } from 'oidc-provider';
+import type { OtpStore } from '../../accounts/otp';
 import type { AccountStore } from '../../accounts/store';
 import { SUPPORTED_SCOPES } from '../claims';
+import * as otp from './otp';
 import * as password from './password';
+import { unauthorizedClientForGrants } from './unauthorized-client';
 
 export interface GrantDeps {
   accounts: AccountStore;
+  otps: OtpStore;
 }
+
+export const EXTENSION_GRANT_TYPES: readonly string[] = [password.grantType, otp.grantType];
 
 export function registerGrants(provider: Provider, deps: GrantDeps): void {
   const scopes = new Set(SUPPORTED_SCOPES);
@@ -18,4 +24,6 @@ export function registerGrants(provider: Provider, deps: GrantDeps): void {
     password.createHandler(provider, deps.accounts, scopes),
     password.parameters,
   );
+  provider.registerGrantType(otp.grantType, otp.createHandler(provider, deps.otps, scopes), otp.parameters);
+  provider.use(unauthorizedClientForGrants(new Set(EXTENSION_GRANT_TYPES)));
 }

@@ -65,11 +65,13 @@ export async function issueTokensForAccount(
 
   let idToken: string | undefined;
   if (options.scopes.includes('openid')) {
-    const token = new provider.IdToken(
-      { ...accountClaims(account), amr: options.amr, auth_time: authTime },
-      { ctx },
-    ) as InstanceType<Provider['IdToken']> & { scope: string };
+    const token = new provider.IdToken(accountClaims(account), { ctx }) as InstanceType<
+      Provider['IdToken']
+    > & { scope: string };
     token.scope = grant.getOIDCScopeFiltered(new Set(options.scopes));
+    // Not scope claims: set outright, as the library sets nonce and sid (OIDC Core §2).
+    token.set('amr', options.amr);
+    token.set('auth_time', authTime);
     idToken = (await token.issue({ use: 'idtoken' })) as string;
   }
 

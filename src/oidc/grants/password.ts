@@ -3,27 +3,21 @@
  * The library has authenticated the client and checked that it lists this grant before this runs.
  */
 import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
+import { MAX_USERNAME_LENGTH } from '../../accounts/otp';
 import type { AccountStore } from '../../accounts/store';
 import { grantedScopes, issueTokensForAccount } from './issue';
+import { requireParams } from './params';
 
 export const grantType = 'password';
 
 export const parameters = ['username', 'password', 'scope'];
 
-export function requireParams(ctx: KoaContextWithOIDC, names: string[]): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const name of names) {
-    const value = ctx.oidc.params?.[name];
-    if (typeof value !== 'string' || value === '')
-      throw new errors.InvalidRequest(`missing required parameter '${name}'`);
-    values[name] = value;
-  }
-  return values;
-}
-
 export function createHandler(provider: Provider, accounts: AccountStore, scopes: ReadonlySet<string>) {
   return async function passwordGrantHandler(ctx: KoaContextWithOIDC): Promise<void> {
     const { username, password } = requireParams(ctx, ['username', 'password']);
+    // No account has a longer name; refused before the lockout table would be asked to store it.
+    if (username.trim().length > MAX_USERNAME_LENGTH)
+      throw new errors.InvalidGrant('authentication failed (invalid_credentials)');
     const result = await accounts.authenticate(username, password);
     if (!result.ok) {
       // One answer for unknown user, wrong password, locked and disabled (no user enumeration);

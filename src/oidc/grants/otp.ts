@@ -1,0 +1,29 @@
+/**
+ * The one-time-code grant: `username` and a code from /api/request-otp exchanged for tokens, with the
+ * same responses and errors as the password grant. The library has authenticated the client and
+ * checked that it lists this grant before this runs.
+ */
+import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
+import type { OtpStore } from '../../accounts/otp';
+import { grantedScopes, issueTokensForAccount } from './issue';
+import { requireParams } from './params';
+
+export const grantType = 'urn:gatehouse:params:oauth:grant-type:otp';
+
+export const parameters = ['username', 'otp', 'scope'];
+
+export function createHandler(provider: Provider, otps: OtpStore, scopes: ReadonlySet<string>) {
+  return async function otpGrantHandler(ctx: KoaContextWithOIDC): Promise<void> {
+    const { username, otp } = requireParams(ctx, ['username', 'otp']);
+    const result = await otps.authenticate(username, otp);
+    if (!result.ok) {
+      // Unknown user, wrong, expired or used code, locked and disabled: one answer.
+      throw new errors.InvalidGrant(`one-time code refused (${result.reason})`);
+    }
+    await issueTokensForAccount(ctx, provider, result.account, {
+      gty: grantType,
+      amr: ['otp'],
+      scopes: grantedScopes(ctx, scopes),
+    });
+  };
+}
