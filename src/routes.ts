@@ -5,11 +5,24 @@
  */
 import type Router from '@koa/router';
 import type { Provider } from 'oidc-provider';
+import { createOtpDelivery } from './accounts/delivery';
+import { createIntegratorRouter } from './api/integrator';
 import type { ProviderExtensions } from './oidc/provider';
 import type { Services } from './server';
 
-export function createRouters(_services: Services, _provider: Provider): Router[] {
-  return [];
+export function createRouters(services: Services, provider: Provider): Router[] {
+  // The integrator routes (/api/request-otp, /api/token/*) come before any catch-all /api router.
+  const integrator = createIntegratorRouter({
+    provider,
+    otps: services.otps,
+    delivery: createOtpDelivery(services.config.otp, services.logger),
+    serviceKeys: services.serviceKeys,
+    clients: services.clients,
+    logger: services.logger,
+    otpTtlSeconds: services.config.otp.ttlSeconds,
+    bodyLimitBytes: services.config.api.bodyLimitBytes,
+  });
+  return [integrator];
 }
 
 export function createProviderExtensions(_services: Services): ProviderExtensions {
