@@ -7,6 +7,7 @@ import type Router from '@koa/router';
 import type { Provider } from 'oidc-provider';
 import { createOtpDelivery } from './accounts/delivery';
 import { createIntegratorRouter } from './api/integrator';
+import { interactionConfiguration, interactionRouter } from './interactions';
 import type { ProviderExtensions } from './oidc/provider';
 import type { Services } from './server';
 
@@ -22,9 +23,18 @@ export function createRouters(services: Services, provider: Provider): Router[] 
     otpTtlSeconds: services.config.otp.ttlSeconds,
     bodyLimitBytes: services.config.api.bodyLimitBytes,
   });
-  return [integrator];
+  // The login, consent and logout pages come first: nothing else answers under /interaction.
+  const interactions = interactionRouter({
+    provider,
+    accounts: services.accounts,
+    logger: services.logger,
+  });
+  return [interactions, integrator];
 }
 
-export function createProviderExtensions(_services: Services): ProviderExtensions {
-  return {};
+export function createProviderExtensions(services: Services): ProviderExtensions {
+  return {
+    // Error, logout and signed-out pages, first-party consent, ui_locales_supported.
+    ...interactionConfiguration({ accounts: services.accounts }),
+  };
 }

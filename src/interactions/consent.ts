@@ -1,0 +1,116 @@
+/**
+ * Consent: what a client asks for, in words a person reads, and the Grant that remembers the answer.
+ * A Grant is oidc-provider's record of what an account allowed a client; the provider finds it again
+ * through the session (`loadExistingGrant`), so an allowed request goes straight through next time.
+ * Clients flagged `first_party` in their metadata are Gatehouse's own applications: they get a Grant
+ * for what they ask without a consent page (an explicit prompt=consent still shows it).
+ */
+import type { Client, Grant, Interaction, KoaContextWithOIDC } from 'oidc-provider';
+import type { Translate } from './i18n';
+
+/** Claims every ID token carries anyway; not worth asking about. */
+const PROTOCOL_CLAIMS = new Set(['sub', 'sid', 'auth_time', 'acr', 'amr', 'iss']);
+
+export interface ConsentItem {
+  title: string;
+  description: string;
+  /** Already allowed earlier: shown for completeness, not asked again. */
+  granted: boolean;
+}
+
+type ConsentDetails = {
+  missingOIDCScope?: string[];
+  missingOIDCClaims?: string[];
+  missingResourceScopes?: Record<string, string[]>;
+};
+
+export function isFirstParty(client: Client | undefined): boolean {
+  return client?.metadata().first_party === true;
+}
+
+/** The requested scopes and claims as page items, new ones first. */
+export function describeRequest(interaction: Interaction, t: Translate): ConsentItem[] {
+  const details = interaction.prompt.details as ConsentDetails;
+  const missingScopes = new Set(details.missingOIDCScope ?? []);
+  const scopes = String(interaction.params.scope ?? '')
+    .split(' ')
+    .filter(Boolean);
+  const items: ConsentItem[] = scopes.map((scope) => ({
+    title: scopeText(t, scope, 'title'),
+    description: scopeText(t, scope, 'description'),
+    granted: !missingScopes.has(scope),
+  }));
+  for (const claim of details.missingOIDCClaims ?? []) {
+    if (PROTOCOL_CLAIMS.has(claim)) continue;
+    items.push({
+      title: t('consent.claim.title', { claim: claimText(t, claim) }),
+      description: t('consent.claim.description'),
+      granted: false,
+    });
+  }
+  for (const [resource, resourceScopes] of Object.entries(details.missingResourceScopes ?? {})) {
+    items.push({
+      title: t('consent.resource.title', { resource }),
+      description: resourceScopes.join(', '),
+      granted: false,
+    });
+  }
+  return items.sort((a, b) => Number(a.granted) - Number(b.granted));
+}
+
+function scopeText(t: Translate, scope: string, part: 'title' | 'description'): string {
+  const key = `scope.${scope}.${part}`;
+  const text = t(key);
+  if (text !== key) return text;
+  return part === 'title' ? t('scope.unknown.title', { scope }) : t('scope.unknown.description');
+}
+
+function claimText(t: Translate, claim: string): string {
+  const key = `claim.${claim}`;
+  const text = t(key);
+  return text === key ? claim : text;
+}
+
+/** Adds what the consent prompt found missing to the interaction's Grant (or a new one); returns its id. */
+export async function grantMissing(
+  provider: { Grant: typeof Grant },
+  interaction: Interaction,
+  accountId: string,
+): Promise<{ grantId: string; created: boolean }> {
+  const details = interaction.prompt.details as ConsentDetails;
+  const existing = interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined;
+  const grant = existing ?? new provider.Grant({ accountId, clientId: String(interaction.params.client_id) });
+  if (details.missingOIDCScope) grant.addOIDCScope(details.missingOIDCScope.join(' '));
+  if (details.missingOIDCClaims) grant.addOIDCClaims(details.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {}))
+    grant.addResourceScope(indicator, scopes.join(' '));
+  return { grantId: await grant.save(), created: !existing };
+}
+
+/**
+ * oidc-provider's `loadExistingGrant`: the library's default (the Grant the session holds for the
+ * client), and for a first-party client that Grant extended with whatever the request asks for, so
+ * that no consent prompt is needed.
+ */
+export async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
+  const { oidc } = ctx;
+  const client = oidc.client!;
+  const grantId =
+    (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ??
+    oidc.session!.grantIdFor(client.clientId);
+  const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  if (!isFirstParty(client)) return existing;
+
+  const grant =
+    existing ?? new oidc.provider.Grant({ accountId: oidc.account!.accountId, clientId: client.clientId });
+  const scopes = [...oidc.requestParamOIDCScopes];
+  if (scopes.length) grant.addOIDCScope(scopes.join(' '));
+  const claims = [...oidc.requestParamClaims];
+  if (claims.length) grant.addOIDCClaims(claims);
+  for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
+    const wanted = [...oidc.requestParamScopes].filter((scope) => server.scopes.has(scope));
+    if (wanted.length) grant.addResourceScope(indicator, wanted.join(' '));
+  }
+  await grant.save();
+  return grant;
+}

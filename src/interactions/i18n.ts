@@ -1,0 +1,81 @@
+/**
+ * The pages' languages: one JSON message file per language in views/locales, loaded once. The page
+ * language comes from the relying party's `ui_locales` (OpenID Connect Core §3.1.2.1, space-separated,
+ * in order of preference) when one is available, else from Accept-Language, else English.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export type Messages = Record<string, string>;
+
+/** Translates a key, replacing `{name}` placeholders; unknown keys come back as the key itself. */
+export type Translate = (key: string, vars?: Record<string, string | number>) => string;
+
+export interface Catalog {
+  /** Languages with a message file, the default first. */
+  languages: string[];
+  /** Picks the best language for a request. */
+  pick(uiLocales: string | undefined, acceptLanguage: string | undefined): string;
+  translator(language: string): Translate;
+  has(language: string, key: string): boolean;
+}
+
+export const DEFAULT_LANGUAGE = 'en';
+
+export function loadCatalog(dir: string): Catalog {
+  const files = fs.readdirSync(dir).filter((name) => /^[a-z]{2,3}\.json$/.test(name));
+  const messages = new Map<string, Messages>();
+  for (const file of files) {
+    const parsed = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as unknown;
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error(`${file}: a message file must be a JSON object`);
+    messages.set(path.basename(file, '.json'), parsed as Messages);
+  }
+  if (!messages.has(DEFAULT_LANGUAGE)) throw new Error(`${dir}: ${DEFAULT_LANGUAGE}.json is missing`);
+  const languages = [DEFAULT_LANGUAGE, ...[...messages.keys()].filter((l) => l !== DEFAULT_LANGUAGE).sort()];
+
+  /** `de-AT` matches `de`; the first available tag wins. */
+  function match(tags: string[]): string | undefined {
+    for (const tag of tags) {
+      const primary = tag.trim().toLowerCase().split('-')[0];
+      if (primary && messages.has(primary)) return primary;
+    }
+    return undefined;
+  }
+
+  return {
+    languages,
+    pick(uiLocales, acceptLanguage) {
+      const fromUi = uiLocales ? match(uiLocales.split(/\s+/)) : undefined;
+      return fromUi ?? match(parseAcceptLanguage(acceptLanguage ?? '')) ?? DEFAULT_LANGUAGE;
+    },
+    translator(language) {
+      const own = messages.get(language) ?? {};
+      const fallback = messages.get(DEFAULT_LANGUAGE)!;
+      return function translate(key, vars) {
+        const text = own[key] ?? fallback[key] ?? key;
+        if (!vars) return text;
+        return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
+          name in vars ? String(vars[name]) : whole,
+        );
+      };
+    },
+    has(language, key) {
+      return Object.hasOwn(messages.get(language) ?? {}, key);
+    },
+  };
+}
+
+/** Language tags of an Accept-Language header, best first (RFC 9110 §12.5.4). */
+export function parseAcceptLanguage(header: string): string[] {
+  return header
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return { tag: tag.trim(), q: q ? Number(q.slice(2)) : 1, index };
+    })
+    .filter((entry) => entry.tag && entry.tag !== '*' && entry.q > 0 && !Number.isNaN(entry.q))
+    .sort((a, b) => b.q - a.q || a.index - b.index)
+    .map((entry) => entry.tag);
+}

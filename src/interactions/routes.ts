@@ -1,0 +1,261 @@
+/**
+ * The pages a person sees between a relying party's /auth request and its redirect back: login,
+ * consent and cancel, under /interaction/:uid (the path of the provider's interaction cookie). Each
+ * handler loads the interaction through the provider, checks that it is at the step the handler
+ * serves, and finishes it with the provider's interaction API (oidc-provider docs, "User flows").
+ *
+ * Cross-site forms: the uid in the path is unguessable and bound to the signed, SameSite=Lax
+ * interaction cookie, which a cross-site POST does not carry, so a forged form finds no interaction.
+ * A same-site page (a sibling subdomain, another port on localhost) would carry the cookie but cannot
+ * know the uid; browsers that send Fetch Metadata get a plain refusal for anything not same-origin.
+ */
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import { errors, type Interaction, type Provider } from 'oidc-provider';
+import type { AccountStore, AuthResult } from '../accounts/store';
+import { GatehouseError } from '../errors';
+import { bodyOf, parseBody } from '../http/body';
+import { INTERACTION_PATH } from '../oidc/provider';
+import type { Logger } from '../log';
+import { describeRequest, grantMissing } from './consent';
+import { errorPage } from './error-page';
+import { STYLESHEET_PATH, type Pages } from './views';
+
+export interface InteractionDeps {
+  provider: Provider;
+  accounts: AccountStore;
+  pages: Pages;
+  logger: Logger;
+}
+
+/** Form posts are a few short fields. */
+const FORM_LIMIT_BYTES = 16 * 1024;
+
+const stepUrl = (uid: string, step?: string) =>
+  `${INTERACTION_PATH}/${encodeURIComponent(uid)}${step ? `/${step}` : ''}`;
+
+type LoginProblem = 'missing' | Extract<AuthResult, { ok: false }>['reason'];
+
+/** Unknown user and wrong password read the same (no user enumeration); so does a locked name. */
+const LOGIN_PROBLEMS: Record<LoginProblem, { status: number; message: string }> = {
+  missing: { status: 400, message: 'login.error.missing' },
+  invalid_credentials: { status: 401, message: 'login.error.invalid' },
+  locked: { status: 429, message: 'login.error.locked' },
+  disabled: { status: 403, message: 'login.error.disabled' },
+};
+
+export function createInteractionRouter(deps: InteractionDeps): Router {
+  const { provider, accounts, pages, logger } = deps;
+  const router = new Router();
+  const form = parseBody({ limitBytes: FORM_LIMIT_BYTES, types: ['form'] });
+
+  function languageOf(ctx: Context, interaction?: Interaction): string {
+    const uiLocales = interaction?.params.ui_locales;
+    return pages.catalog.pick(
+      typeof uiLocales === 'string' ? uiLocales : undefined,
+      ctx.get('accept-language'),
+    );
+  }
+
+  /** The interaction of this browser, which must be the one in the path. */
+  async function loadInteraction(ctx: Context): Promise<Interaction> {
+    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
+    if (interaction.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction session mismatch');
+    ctx.state.language = languageOf(ctx, interaction);
+    return interaction;
+  }
+
+  async function clientName(interaction: Interaction): Promise<string> {
+    const clientId = String(interaction.params.client_id);
+    const client = await provider.Client.find(clientId);
+    return client?.clientName ?? clientId;
+  }
+
+  async function render(
+    ctx: Context,
+    view: string,
+    status: number,
+    locals: Record<string, unknown> & { title: string },
+  ) {
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.body = await pages.render(view, ctx.state.language as string, locals);
+  }
+
+  async function renderLogin(
+    ctx: Context,
+    interaction: Interaction,
+    options: { username?: string; problem?: LoginProblem } = {},
+  ): Promise<void> {
+    const t = pages.catalog.translator(ctx.state.language as string);
+    const hint = interaction.params.login_hint;
+    const username = options.username ?? (typeof hint === 'string' ? hint : '');
+    const problem = options.problem ? LOGIN_PROBLEMS[options.problem] : undefined;
+    await render(ctx, 'login', problem?.status ?? 200, {
+      title: t('login.title'),
+      client: await clientName(interaction),
+      action: stepUrl(interaction.uid, 'login'),
+      abortAction: stepUrl(interaction.uid, 'abort'),
+      username,
+      error: problem ? t(problem.message) : null,
+      reauthenticate: Boolean(interaction.session?.accountId),
+    });
+  }
+
+  async function renderConsent(ctx: Context, interaction: Interaction): Promise<void> {
+    const t = pages.catalog.translator(ctx.state.language as string);
+    const accountId = interaction.session?.accountId;
+    const account = accountId ? await accounts.findById(accountId) : null;
+    if (!account) throw new errors.SessionNotFound('the signed-in account is gone');
+    const client = await provider.Client.find(String(interaction.params.client_id));
+    await render(ctx, 'consent', 200, {
+      title: t('consent.title', { client: client?.clientName ?? String(interaction.params.client_id) }),
+      client: client?.clientName ?? String(interaction.params.client_id),
+      clientUri: client?.clientUri,
+      policyUri: client?.policyUri,
+      tosUri: client?.tosUri,
+      username: account.username,
+      items: describeRequest(interaction, t),
+      action: stepUrl(interaction.uid, 'confirm'),
+    });
+  }
+
+  /** Answers with the provider's next step: back to /auth/:uid, which redirects to the relying party. */
+  async function finish(ctx: Context, result: Parameters<Provider['interactionResult']>[2], merge: boolean) {
+    const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, {
+      mergeWithLastSubmission: merge,
+    });
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  }
+
+  /** A post for a step the interaction is not at (a resubmitted form): show the current step. */
+  function backToCurrentStep(ctx: Context, interaction: Interaction): void {
+    ctx.status = 303;
+    ctx.redirect(stepUrl(interaction.uid));
+  }
+
+  async function pageHeaders(ctx: Context, next: Next): Promise<void> {
+    // Interaction pages carry the person's state: never cached, never indexed.
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Pragma', 'no-cache');
+    ctx.set('X-Robots-Tag', 'noindex');
+    await next();
+  }
+
+  async function renderFailures(ctx: Context, next: Next): Promise<void> {
+    try {
+      await next();
+    } catch (err) {
+      const page = errorPage(err);
+      if (page.status >= 500) logger.error({ err, path: ctx.path }, 'interaction failed');
+      const language = (ctx.state.language as string | undefined) ?? languageOf(ctx);
+      const t = pages.catalog.translator(language);
+      ctx.status = page.status;
+      ctx.type = 'html';
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = await pages.render('error', language, { title: t('error.title'), ...page.locals(t) });
+    }
+  }
+
+  async function refuseCrossSite(ctx: Context, next: Next): Promise<void> {
+    const site = ctx.get('sec-fetch-site');
+    if (site && site !== 'same-origin' && site !== 'none')
+      throw new GatehouseError('access_denied', 403, 'the form was not submitted from this site');
+    await next();
+  }
+
+  router.get('getStylesheet', STYLESHEET_PATH, function getStylesheet(ctx) {
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.set('ETag', pages.stylesheet.etag);
+    ctx.type = 'text/css; charset=utf-8';
+    ctx.status = 200;
+    if (ctx.fresh) {
+      ctx.status = 304;
+      return;
+    }
+    ctx.body = pages.stylesheet.body;
+  });
+
+  const page = [pageHeaders, renderFailures] as const;
+  const post = [...page, refuseCrossSite, form] as const;
+
+  router.get('showInteraction', `${INTERACTION_PATH}/:uid`, ...page, async function showInteraction(ctx) {
+    const interaction = await loadInteraction(ctx);
+    switch (interaction.prompt.name) {
+      case 'login':
+        return renderLogin(ctx, interaction);
+      case 'consent':
+        return renderConsent(ctx, interaction);
+      default:
+        throw new errors.InvalidRequest(`unsupported prompt ${interaction.prompt.name}`);
+    }
+  });
+
+  router.post('submitLogin', `${INTERACTION_PATH}/:uid/login`, ...post, async function submitLogin(ctx) {
+    const interaction = await loadInteraction(ctx);
+    if (interaction.prompt.name !== 'login') return backToCurrentStep(ctx, interaction);
+    const body = bodyOf(ctx);
+    const username = typeof body.username === 'string' ? body.username.trim() : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    if (!username || !password) return renderLogin(ctx, interaction, { username, problem: 'missing' });
+
+    const outcome = await accounts.authenticate(username, password);
+    if (!outcome.ok) {
+      if (outcome.reason === 'locked' && outcome.lockedUntil)
+        ctx.set(
+          'Retry-After',
+          String(Math.max(1, Math.ceil((outcome.lockedUntil.getTime() - Date.now()) / 1000))),
+        );
+      return renderLogin(ctx, interaction, { username, problem: outcome.reason });
+    }
+    // A login replaces whatever an earlier submission of this interaction said.
+    await finish(ctx, { login: { accountId: outcome.account.id, amr: ['pwd'] } }, false);
+  });
+
+  router.post(
+    'submitConsent',
+    `${INTERACTION_PATH}/:uid/confirm`,
+    ...post,
+    async function submitConsent(ctx) {
+      const interaction = await loadInteraction(ctx);
+      if (interaction.prompt.name !== 'consent') return backToCurrentStep(ctx, interaction);
+      const { decision } = bodyOf(ctx);
+      if (decision === 'deny') {
+        // RFC 6749 §4.1.2.1: the resource owner denied the request.
+        return finish(
+          ctx,
+          { error: 'access_denied', error_description: 'End-User denied the request' },
+          false,
+        );
+      }
+      if (decision !== 'allow')
+        throw new GatehouseError('invalid_request', 400, 'decision must be allow or deny');
+      const accountId = interaction.session?.accountId;
+      if (!accountId) throw new errors.SessionNotFound('no signed-in account for this interaction');
+      const { grantId } = await grantMissing(provider, interaction, accountId);
+      // Keep the login result of this interaction (when login and consent happened in one) with the consent.
+      await finish(ctx, { consent: { grantId } }, true);
+    },
+  );
+
+  router.post(
+    'abortInteraction',
+    `${INTERACTION_PATH}/:uid/abort`,
+    ...post,
+    async function abortInteraction(ctx) {
+      await loadInteraction(ctx);
+      await finish(ctx, { error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
+    },
+  );
+
+  // A step's URL opened directly (a bookmark, a reload after the redirect): show the current step.
+  for (const step of ['login', 'confirm', 'abort']) {
+    router.get(`${INTERACTION_PATH}/:uid/${step}`, ...page, function redirectToStep(ctx) {
+      ctx.status = 303;
+      ctx.redirect(stepUrl(ctx.params.uid!));
+    });
+  }
+
+  return router;
+}
