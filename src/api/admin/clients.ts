@@ -1,0 +1,118 @@
+/**
+ * Administration of clients. Metadata is built by the client store and validated by the provider's
+ * own Client schema (Client.validate) before it is saved, so the API can never store a client the
+ * provider would refuse to load. The secret appears once, in the answer that created or rotated it.
+ */
+import type { Context } from 'koa';
+import type { Provider } from 'oidc-provider';
+import { buildClientMetadata, type StoredClient } from '../../clients/store';
+import { badRequest, conflict, notFound } from '../../errors';
+import type { ApiDeps } from '../deps';
+import { createClientBody, updateClientBody } from '../schemas';
+import { validateBody } from '../validation';
+import { clientView } from '../views';
+
+/** Runs the provider's client validation; its error becomes a 400 naming the property. */
+async function assertValidMetadata(provider: Provider, metadata: StoredClient): Promise<void> {
+  try {
+    await (provider.Client as unknown as { validate(m: object): Promise<void> }).validate(metadata);
+  } catch (err) {
+    const { error, error_description: description } = err as { error?: string; error_description?: string };
+    if (error !== 'invalid_client_metadata' || !description) throw err;
+    const [, field, rest] = /^([a-z_]+) (.*)$/.exec(description) ?? [];
+    throw badRequest(
+      'the client metadata is invalid',
+      field && rest ? { [field]: rest } : { body: description },
+    );
+  }
+}
+
+async function loadClient({ services }: ApiDeps, ctx: Context): Promise<StoredClient> {
+  const client = await services.clients.findMetadata(String(ctx.params.clientId));
+  if (!client) throw notFound('no such client');
+  return client;
+}
+
+export function listClients({ services }: ApiDeps) {
+  return async function listClients(ctx: Context): Promise<void> {
+    ctx.body = { clients: (await services.clients.list()).map(clientView) };
+  };
+}
+
+export function createClient({ services, provider }: ApiDeps) {
+  return async function createClient(ctx: Context): Promise<void> {
+    const body = validateBody(ctx, createClientBody);
+    const input = {
+      clientId: body.client_id,
+      name: body.client_name,
+      redirectUris: body.redirect_uris,
+      postLogoutRedirectUris: body.post_logout_redirect_uris,
+      grantTypes: body.grant_types,
+      public: body.public,
+      firstParty: body.first_party,
+      scope: body.scope,
+    };
+    // Validate what the store will build (with a stand-in secret) before anything is written.
+    await assertValidMetadata(
+      provider,
+      buildClientMetadata(input, body.client_id ?? 'validation', body.public ? null : 'x'.repeat(43)),
+    );
+    if (body.client_id && (await services.clients.findMetadata(body.client_id)))
+      throw conflict('the client_id is taken');
+    const { client, secret } = await services.clients.create(input);
+    ctx.status = 201;
+    ctx.set('Location', `/api/admin/clients/${encodeURIComponent(client.client_id)}`);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { client: clientView(client), client_secret: secret };
+  };
+}
+
+export function getClient(deps: ApiDeps) {
+  return async function getClient(ctx: Context): Promise<void> {
+    ctx.body = clientView(await loadClient(deps, ctx));
+  };
+}
+
+export function updateClient(deps: ApiDeps) {
+  return async function updateClient(ctx: Context): Promise<void> {
+    const current = await loadClient(deps, ctx);
+    const body = validateBody(ctx, updateClientBody);
+    if (Object.keys(body).length === 0) throw badRequest('the body names no field to update');
+    const changes: Partial<StoredClient> = {};
+    if (body.client_name !== undefined) changes.client_name = body.client_name;
+    if (body.redirect_uris !== undefined) changes.redirect_uris = body.redirect_uris;
+    if (body.post_logout_redirect_uris !== undefined)
+      changes.post_logout_redirect_uris = body.post_logout_redirect_uris;
+    if (body.grant_types !== undefined) {
+      changes.grant_types = body.grant_types;
+      // Response types follow the grants, as buildClientMetadata sets them.
+      const redirects = body.grant_types.some((g) => g === 'authorization_code' || g === 'implicit');
+      changes.response_types = redirects ? ['code'] : [];
+    }
+    const next: StoredClient = { ...current, ...changes };
+    if (body.scope === null) delete next.scope;
+    else if (body.scope !== undefined) next.scope = body.scope;
+    await assertValidMetadata(deps.provider, next);
+    await deps.services.clients.save(next);
+    ctx.body = clientView(next);
+  };
+}
+
+export function deleteClient(deps: ApiDeps) {
+  return async function deleteClient(ctx: Context): Promise<void> {
+    const client = await loadClient(deps, ctx);
+    // Its service keys go with it (foreign key); its tokens stop working because the client is gone.
+    await deps.services.clients.delete(client.client_id);
+    ctx.status = 204;
+  };
+}
+
+export function rotateClientSecret(deps: ApiDeps) {
+  return async function rotateClientSecret(ctx: Context): Promise<void> {
+    const client = await loadClient(deps, ctx);
+    const secret = await deps.services.clients.rotateSecret(client.client_id);
+    if (!secret) throw badRequest('a public client has no secret');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { client_id: client.client_id, client_secret: secret };
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * Administration of accounts: list (keyset pages by username, optional prefix), create, read,
+ * update the profile, delete, replace roles, set a password, disable/enable, unlock a throttled name.
+ * Answers never contain password hashes (the views pick fields; the store never returns the hash).
+ */
+import type { Context } from 'koa';
+import type { Account, ProfileInput } from '../../accounts/store';
+import { badRequest, conflict, notFound } from '../../errors';
+import type { ApiDeps } from '../deps';
+import { createUserBody, listUsersQuery, setPasswordBody, setRolesBody, updateUserBody } from '../schemas';
+import { validateBody, validateQuery } from '../validation';
+import { userView } from '../views';
+
+async function loadUser({ services }: ApiDeps, ctx: Context): Promise<Account> {
+  const account = await services.accounts.findById(String(ctx.params.id));
+  if (!account) throw notFound('no such user');
+  return account;
+}
+
+async function assertRolesExist({ services }: ApiDeps, roles: string[]): Promise<void> {
+  const known = new Set(await services.roles.exists(roles));
+  const unknown = roles.filter((role) => !known.has(role));
+  if (unknown.length)
+    throw badRequest('the request is invalid', { roles: `unknown role: ${unknown.join(', ')}` });
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string }).code === '23505';
+}
+
+export function listUsers({ services }: ApiDeps) {
+  return async function listUsers(ctx: Context): Promise<void> {
+    const query = validateQuery(ctx, listUsersQuery);
+    // One more than a page tells whether another page follows.
+    const rows = await services.accounts.list({
+      prefix: query.prefix,
+      after: query.cursor,
+      limit: query.limit + 1,
+    });
+    const page = rows.slice(0, query.limit);
+    ctx.body = {
+      users: page.map(userView),
+      next_cursor: rows.length > query.limit ? page[page.length - 1]!.username : null,
+    };
+  };
+}
+
+export function createUser(deps: ApiDeps) {
+  return async function createUser(ctx: Context): Promise<void> {
+    const body = validateBody(ctx, createUserBody);
+    if (body.roles?.length) await assertRolesExist(deps, body.roles);
+    if (await deps.services.accounts.findByUsername(body.username)) throw conflict('the username is taken');
+    try {
+      const account = await deps.services.accounts.create({
+        username: body.username,
+        password: body.password,
+        email: body.email,
+        emailVerified: body.email_verified,
+        givenName: body.given_name,
+        familyName: body.family_name,
+        phoneNumber: body.phone_number,
+        phoneNumberVerified: body.phone_number_verified,
+        locale: body.locale,
+        roles: body.roles ? [...new Set(body.roles)] : undefined,
+        disabled: body.disabled,
+      });
+      ctx.status = 201;
+      ctx.set('Location', `/api/admin/users/${account.id}`);
+      ctx.body = userView(account);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict('the username is taken');
+      throw err;
+    }
+  };
+}
+
+export function getUser(deps: ApiDeps) {
+  return async function getUser(ctx: Context): Promise<void> {
+    ctx.body = userView(await loadUser(deps, ctx));
+  };
+}
+
+export function updateUser(deps: ApiDeps) {
+  return async function updateUser(ctx: Context): Promise<void> {
+    const account = await loadUser(deps, ctx);
+    const body = validateBody(ctx, updateUserBody);
+    if (Object.keys(body).length === 0) throw badRequest('the body names no field to update');
+    const input: ProfileInput = {
+      email: body.email,
+      emailVerified: body.email_verified,
+      givenName: body.given_name,
+      familyName: body.family_name,
+      phoneNumber: body.phone_number,
+      phoneNumberVerified: body.phone_number_verified,
+      locale: body.locale,
+    };
+    // A changed email or phone is unverified unless the administrator says otherwise.
+    if (body.email !== undefined && body.email !== account.email && body.email_verified === undefined)
+      input.emailVerified = false;
+    if (
+      body.phone_number !== undefined &&
+      body.phone_number !== account.phoneNumber &&
+      body.phone_number_verified === undefined
+    )
+      input.phoneNumberVerified = false;
+    const updated = await deps.services.accounts.updateProfile(account.id, input);
+    if (!updated) throw notFound('no such user');
+    ctx.body = userView(updated);
+  };
+}
+
+export function deleteUser(deps: ApiDeps) {
+  return async function deleteUser(ctx: Context): Promise<void> {
+    const account = await loadUser(deps, ctx);
+    await deps.services.accounts.delete(account.id);
+    ctx.status = 204;
+  };
+}
+
+export function setUserRoles(deps: ApiDeps) {
+  return async function setUserRoles(ctx: Context): Promise<void> {
+    const account = await loadUser(deps, ctx);
+    const body = validateBody(ctx, setRolesBody);
+    const roles = [...new Set(body.roles)];
+    await assertRolesExist(deps, roles);
+    if (!(await deps.services.accounts.setRoles(account.id, roles))) throw notFound('no such user');
+    ctx.body = userView((await deps.services.accounts.findById(account.id))!);
+  };
+}
+
+export function setUserPassword(deps: ApiDeps) {
+  return async function setUserPassword(ctx: Context): Promise<void> {
+    const account = await loadUser(deps, ctx);
+    const body = validateBody(ctx, setPasswordBody);
+    if (!(await deps.services.accounts.setPassword(account.id, body.password)))
+      throw notFound('no such user');
+    ctx.status = 204;
+  };
+}
+
+function setDisabled(deps: ApiDeps, disabled: boolean) {
+  return async (ctx: Context): Promise<void> => {
+    const account = await loadUser(deps, ctx);
+    await deps.services.accounts.setDisabled(account.id, disabled);
+    ctx.body = userView((await deps.services.accounts.findById(account.id))!);
+  };
+}
+
+/** A disabled account cannot sign in, and its tokens stop working at once (the bearer check). */
+export function disableUser(deps: ApiDeps) {
+  const handler = setDisabled(deps, true);
+  return async function disableUser(ctx: Context): Promise<void> {
+    await handler(ctx);
+  };
+}
+
+export function enableUser(deps: ApiDeps) {
+  const handler = setDisabled(deps, false);
+  return async function enableUser(ctx: Context): Promise<void> {
+    await handler(ctx);
+  };
+}
+
+/** Clears the sign-in throttle of the user's name (a lockout after repeated failures). */
+export function unlockUser(deps: ApiDeps) {
+  return async function unlockUser(ctx: Context): Promise<void> {
+    const account = await loadUser(deps, ctx);
+    await deps.services.accounts.throttle.reset(account.username);
+    ctx.status = 204;
+  };
+}

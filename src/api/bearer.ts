@@ -1,0 +1,55 @@
+/**
+ * Bearer authentication for the API (RFC 6750 §2.1: the Authorization header only; tokens in query
+ * strings leak into logs). The token is the provider's own access token, checked on every request
+ * against the database, so a revocation on any node takes effect at once.
+ */
+import type { Context, Next } from 'koa';
+import type { Provider } from 'oidc-provider';
+import type { AccountStore } from '../accounts/store';
+import { findValidAccessToken, type ValidAccessToken } from './access-token';
+import { insufficientScope, invalidToken, missingRole, missingToken } from './errors';
+
+export interface ApiState {
+  auth?: ValidAccessToken;
+}
+
+/** The token of `Authorization: Bearer <token>`, null when there is no such header. */
+export function bearerTokenOf(ctx: Context): string | null {
+  const header = ctx.get('authorization');
+  if (!header) return null;
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  return match ? match[1]! : '';
+}
+
+/** The authenticated token; only valid behind `authenticateBearer`. */
+export function authOf(ctx: Context): ValidAccessToken {
+  const auth = (ctx.state as ApiState).auth;
+  if (!auth) throw new Error('authOf called on a route without authenticateBearer');
+  return auth;
+}
+
+export function authenticateBearer(provider: Provider, accounts: AccountStore) {
+  return async function authenticateBearerToken(ctx: Context, next: Next): Promise<void> {
+    const value = bearerTokenOf(ctx);
+    if (value === null) throw missingToken();
+    const auth = value ? await findValidAccessToken(provider, accounts, value) : null;
+    if (!auth) throw invalidToken();
+    (ctx.state as ApiState).auth = auth;
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  };
+}
+
+export function requireScope(scope: string) {
+  return async function requireTokenScope(ctx: Context, next: Next): Promise<void> {
+    if (!authOf(ctx).scopes.has(scope)) throw insufficientScope(scope);
+    await next();
+  };
+}
+
+export function requireRole(role: string) {
+  return async function requireAccountRole(ctx: Context, next: Next): Promise<void> {
+    if (!authOf(ctx).account.roles.includes(role)) throw missingRole(role);
+    await next();
+  };
+}

@@ -1,0 +1,8 @@
+/** What the API's handlers are built from: the stores and the provider, passed in (no singletons). */
+import type { Provider } from 'oidc-provider';
+import type { Services } from '../server';
+
+export interface ApiDeps {
+  services: Services;
+  provider: Provider;
+}

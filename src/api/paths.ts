@@ -1,0 +1,36 @@
+/**
+ * Every path of the sidecar API, in one place: the routers, the OpenAPI document and the tests all
+ * read them from here. Koa-router syntax (`:id`); `openApiPath` turns them into OpenAPI templates.
+ */
+export const API_PREFIX = '/api';
+
+export const USER_PATHS = {
+  profile: '/api/profile',
+  roles: '/api/roles',
+  userinfo: '/api/userinfo',
+  validateToken: '/api/validate-token',
+  logout: '/api/logout',
+  openapi: '/api/openapi.json',
+} as const;
+
+export const ADMIN_PATHS = {
+  users: '/api/admin/users',
+  user: '/api/admin/users/:id',
+  userRoles: '/api/admin/users/:id/roles',
+  userPassword: '/api/admin/users/:id/password',
+  userDisable: '/api/admin/users/:id/disable',
+  userEnable: '/api/admin/users/:id/enable',
+  userUnlock: '/api/admin/users/:id/unlock',
+  roles: '/api/admin/roles',
+  role: '/api/admin/roles/:name',
+  clients: '/api/admin/clients',
+  client: '/api/admin/clients/:clientId',
+  clientSecret: '/api/admin/clients/:clientId/secret',
+  serviceKeys: '/api/admin/clients/:clientId/service-keys',
+  serviceKey: '/api/admin/clients/:clientId/service-keys/:keyId',
+} as const;
+
+/** `/api/admin/users/:id` -> `/api/admin/users/{id}` */
+export function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z]+)/g, '{$1}');
+}

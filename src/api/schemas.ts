@@ -1,0 +1,243 @@
+/**
+ * The shapes of the API: request bodies (what the handlers validate) and responses (what the views
+ * build). The OpenAPI document is generated from these same schemas, so it cannot drift from the
+ * code; the OpenAPI test checks real responses against it.
+ */
+import { z } from 'zod';
+import { USERNAME_PATTERN } from '../accounts/store';
+import { ROLE_NAME_PATTERN } from '../accounts/roles';
+
+// ---- fields ---------------------------------------------------------------------------------------
+
+const name = z.string().trim().min(1).max(150);
+/** E.164 (ITU-T), the format OpenID Connect Core §5.1 recommends for phone_number. */
+const phoneNumber = z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'must be an E.164 number such as +15550100002');
+/** BCP 47 language tag (OpenID Connect Core §5.1 `locale`). */
+const locale = z
+  .string()
+  .max(35)
+  .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag such as en or en-GB');
+const email = z.email('must be an email address').max(254);
+const roleName = z.string().regex(ROLE_NAME_PATTERN, 'must be lower-case letters, digits and . _ : -');
+const password = z
+  .string()
+  .min(8, 'must be at least 8 characters')
+  // bcrypt reads only the first 72 bytes; longer passwords would be silently truncated.
+  .refine((v) => Buffer.byteLength(v, 'utf8') <= 72, 'must be at most 72 bytes');
+const absoluteUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const grantType = z.enum([
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'implicit',
+  'password',
+  'urn:gatehouse:params:oauth:grant-type:otp',
+]);
+const scopeString = z
+  .string()
+  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'must be space-separated scopes');
+
+const editableProfile = {
+  given_name: name.nullable().optional(),
+  family_name: name.nullable().optional(),
+  phone_number: phoneNumber.nullable().optional(),
+  locale: locale.nullable().optional(),
+  email: email.nullable().optional(),
+};
+
+// ---- requests -------------------------------------------------------------------------------------
+
+export const updateProfileBody = z.strictObject(editableProfile);
+
+export const validateTokenBody = z.strictObject({
+  token: z.string().min(1).max(4096).optional(),
+  token_type_hint: z.string().max(64).optional(),
+});
+
+export const createUserBody = z.strictObject({
+  username: z.string().regex(USERNAME_PATTERN, 'must be 1-150 letters, digits and . _ @ + -'),
+  password,
+  ...editableProfile,
+  email_verified: z.boolean().optional(),
+  phone_number_verified: z.boolean().optional(),
+  roles: z.array(roleName).max(64).optional(),
+  disabled: z.boolean().optional(),
+});
+
+export const updateUserBody = z.strictObject({
+  ...editableProfile,
+  email_verified: z.boolean().optional(),
+  phone_number_verified: z.boolean().optional(),
+});
+
+export const setRolesBody = z.strictObject({ roles: z.array(roleName).max(64) });
+
+export const setPasswordBody = z.strictObject({ password });
+
+export const listUsersQuery = z.strictObject({
+  prefix: z.string().max(150).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(150).optional(),
+});
+
+export const createRoleBody = z.strictObject({
+  name: roleName,
+  description: z.string().max(255).nullable().optional(),
+});
+
+export const deleteRoleQuery = z.strictObject({ force: z.enum(['true', 'false']).optional() });
+
+export const createClientBody = z.strictObject({
+  client_id: z
+    .string()
+    .regex(/^[A-Za-z0-9._~-]{1,128}$/, 'must be 1-128 letters, digits and . _ ~ -')
+    .optional(),
+  client_name: z.string().trim().min(1).max(255),
+  redirect_uris: z.array(absoluteUrl).max(32).optional(),
+  post_logout_redirect_uris: z.array(absoluteUrl).max(32).optional(),
+  grant_types: z.array(grantType).min(1).optional(),
+  public: z.boolean().optional(),
+  first_party: z.boolean().optional(),
+  scope: scopeString.optional(),
+});
+
+export const updateClientBody = z.strictObject({
+  client_name: z.string().trim().min(1).max(255).optional(),
+  redirect_uris: z.array(absoluteUrl).max(32).optional(),
+  post_logout_redirect_uris: z.array(absoluteUrl).max(32).optional(),
+  grant_types: z.array(grantType).min(1).optional(),
+  scope: scopeString.nullable().optional(),
+});
+
+// ---- responses ------------------------------------------------------------------------------------
+
+export const errorResponse = z.object({
+  error: z.string(),
+  error_description: z.string(),
+  details: z.record(z.string(), z.string()).optional(),
+});
+
+export const profileResponse = z.object({
+  sub: z.string(),
+  username: z.string(),
+  email: z.string().nullable(),
+  email_verified: z.boolean(),
+  given_name: z.string().nullable(),
+  family_name: z.string().nullable(),
+  name: z.string().nullable(),
+  phone_number: z.string().nullable(),
+  locale: z.string().nullable(),
+  roles: z.array(z.string()),
+});
+
+export const rolesResponse = z.object({ roles: z.array(z.string()) });
+
+const addressClaim = z.object({
+  formatted: z.string().optional(),
+  street_address: z.string().optional(),
+  locality: z.string().optional(),
+  region: z.string().optional(),
+  postal_code: z.string().optional(),
+  country: z.string().optional(),
+});
+
+/** The claims of SCOPE_CLAIMS (src/oidc/claims.ts); which appear depends on the token's scopes. */
+export const userinfoResponse = z.object({
+  sub: z.string(),
+  name: z.string().optional(),
+  given_name: z.string().optional(),
+  family_name: z.string().optional(),
+  preferred_username: z.string().optional(),
+  locale: z.string().optional(),
+  updated_at: z.number().int().optional(),
+  email: z.string().optional(),
+  email_verified: z.boolean().optional(),
+  phone_number: z.string().optional(),
+  phone_number_verified: z.boolean().optional(),
+  address: addressClaim.optional(),
+  roles: z.array(z.string()).optional(),
+});
+
+export const validateTokenResponse = z.union([
+  z.object({
+    active: z.literal(true),
+    sub: z.string().optional(),
+    client_id: z.string(),
+    scope: z.string().optional(),
+    exp: z.number().int(),
+    roles: z.array(z.string()).optional(),
+  }),
+  z.object({ active: z.literal(false) }),
+]);
+
+const timestamp = z.string().describe('RFC 3339 date-time');
+
+export const userResponse = z.object({
+  id: z.string(),
+  username: z.string(),
+  email: z.string().nullable(),
+  email_verified: z.boolean(),
+  given_name: z.string().nullable(),
+  family_name: z.string().nullable(),
+  phone_number: z.string().nullable(),
+  phone_number_verified: z.boolean(),
+  locale: z.string().nullable(),
+  address: addressClaim.nullable(),
+  disabled: z.boolean(),
+  roles: z.array(z.string()),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+export const userListResponse = z.object({
+  users: z.array(userResponse),
+  next_cursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last page'),
+});
+
+export const roleResponse = z.object({
+  name: z.string(),
+  description: z.string().nullable(),
+  members: z.number().int(),
+});
+
+export const roleListResponse = z.object({ roles: z.array(roleResponse) });
+
+export const clientResponse = z.object({
+  client_id: z.string(),
+  client_name: z.string().nullable(),
+  token_endpoint_auth_method: z.string(),
+  grant_types: z.array(z.string()),
+  response_types: z.array(z.string()),
+  redirect_uris: z.array(z.string()),
+  post_logout_redirect_uris: z.array(z.string()),
+  scope: z.string().nullable(),
+  first_party: z.boolean(),
+});
+
+export const clientListResponse = z.object({ clients: z.array(clientResponse) });
+
+export const clientCreatedResponse = z.object({
+  client: clientResponse,
+  client_secret: z.string().nullable().describe('shown only here; null for a public client'),
+});
+
+export const clientSecretResponse = z.object({
+  client_id: z.string(),
+  client_secret: z.string().describe('shown only here'),
+});
+
+export const serviceKeyResponse = z.object({
+  id: z.string(),
+  client_id: z.string(),
+  prefix: z.string(),
+  created_at: timestamp,
+  revoked_at: timestamp.nullable(),
+  last_used_at: timestamp.nullable(),
+});
+
+export const serviceKeyListResponse = z.object({ service_keys: z.array(serviceKeyResponse) });
+
+export const serviceKeyCreatedResponse = z.object({
+  service_key: serviceKeyResponse,
+  key: z.string().describe('the X-Service-Key value; shown only here'),
+});
