@@ -6,7 +6,9 @@
 import type Router from '@koa/router';
 import type { Provider } from 'oidc-provider';
 import { createOtpDelivery } from './accounts/delivery';
+import { createApiCorsRouter } from './api/cors';
 import { createIntegratorRouter } from './api/integrator';
+import { createApiRouters } from './api/router';
 import { interactionConfiguration, interactionRouter } from './interactions';
 import type { ProviderExtensions } from './oidc/provider';
 import type { Services } from './server';
@@ -29,7 +31,13 @@ export function createRouters(services: Services, provider: Provider): Router[] 
     accounts: services.accounts,
     logger: services.logger,
   });
-  return [interactions, integrator];
+  // CORS for all of /api first; the sidecar API (with its /api catch-all 404) after the integrator.
+  return [
+    createApiCorsRouter(services.config.api.corsOrigins),
+    interactions,
+    integrator,
+    ...createApiRouters(services, provider),
+  ];
 }
 
 export function createProviderExtensions(services: Services): ProviderExtensions {
