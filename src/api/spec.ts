@@ -276,7 +276,10 @@ export const ADMIN_ROUTES: RouteSpec[] = [
     operationId: 'rotateClientSecret',
     summary: "Replaces a confidential client's secret; the new one is in this answer only",
     access: 'admin',
-    responses: { 200: { description: 'the new secret', schema: s.clientSecretResponse } },
+    responses: {
+      200: { description: 'the new secret', schema: s.clientSecretResponse },
+      400: { description: 'a public client has no secret', schema: s.errorResponse },
+    },
   },
   {
     method: 'get',

@@ -18,7 +18,9 @@ async function assertValidMetadata(provider: Provider, metadata: StoredClient): 
     await (provider.Client as unknown as { validate(m: object): Promise<void> }).validate(metadata);
   } catch (err) {
     const { error, error_description: description } = err as { error?: string; error_description?: string };
-    if (error !== 'invalid_client_metadata' || !description) throw err;
+    // InvalidClientMetadata or InvalidRedirectUri (RFC 7591 §3.2.2), both with a description.
+    if (!error || !['invalid_client_metadata', 'invalid_redirect_uri'].includes(error) || !description)
+      throw err;
     const [, field, rest] = /^([a-z_]+) (.*)$/.exec(description) ?? [];
     throw badRequest(
       'the client metadata is invalid',
