@@ -1,0 +1,61 @@
+/**
+ * What every command runs with: the configuration (the same environment and .env as the server),
+ * the output, and the server's own services, opened on first use and closed when the command ends.
+ */
+import type { Command } from 'commander';
+import { loadConfig, type Config } from '../config';
+import { createLogger } from '../log';
+import { openServices, type Services } from '../server';
+import { Output } from './output';
+
+export interface GlobalOptions {
+  json?: boolean;
+  debug?: boolean;
+}
+
+export class CommandContext {
+  private configValue: Config | undefined;
+  private opened: Promise<Services> | undefined;
+
+  constructor(
+    readonly out: Output,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  get config(): Config {
+    this.configValue ??= loadConfig(this.env);
+    return this.configValue;
+  }
+
+  /** The database (migrated, exactly as a server opens it) and the stores. */
+  services(): Promise<Services> {
+    // The CLI prints its own results; nothing below it should write log lines into them.
+    this.opened ??= openServices(this.config, { logger: createLogger('silent') });
+    return this.opened;
+  }
+
+  async close(): Promise<void> {
+    if (!this.opened) return;
+    const services = await this.opened.catch(() => undefined);
+    await services?.db.destroy();
+  }
+}
+
+export type CommandAction<O> = (ctx: CommandContext, args: string[], options: O) => Promise<void>;
+
+/**
+ * Adapts a command function to commander: builds the context from the global options, runs the
+ * command with its positional arguments and options, and always closes the database.
+ */
+export function action<O>(run: CommandAction<O>) {
+  return async (...params: unknown[]): Promise<void> => {
+    const command = params[params.length - 1] as Command;
+    const globals = command.optsWithGlobals<GlobalOptions>();
+    const ctx = new CommandContext(new Output(Boolean(globals.json)));
+    try {
+      await run(ctx, command.args, command.opts<O & object>());
+    } finally {
+      await ctx.close();
+    }
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * `gatehouse` (bin/gatehouse.js) and `npm run cli -- …`: runs one command and exits with 0 on
+ * success, 1 on an error, 2 on bad usage. Errors are one line on stderr; --debug adds the stack.
+ */
+import dotenv from 'dotenv';
+import { CommanderError } from 'commander';
+import { CliError } from './errors';
+import { createProgram } from './program';
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message.split('\n')[0] || err.name;
+  return String(err);
+}
+
+export async function run(argv: string[] = process.argv): Promise<number> {
+  // The same .env as the server; variables already set win (dotenv never overrides them).
+  dotenv.config({ quiet: true });
+  const debug = argv.includes('--debug');
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has printed its message (or the help) already.
+      if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version')
+        return 0;
+      return 2;
+    }
+    process.stderr.write(`gatehouse: ${describe(err)}\n`);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return err instanceof CliError ? err.exitCode : 1;
+  }
+}
+
+if (require.main === module) {
+  run().then((code) => {
+    process.exitCode = code;
+  });
+}
