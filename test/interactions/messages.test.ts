@@ -1,0 +1,106 @@
+/**
+ * The message files and templates: every language has every message with the same placeholders,
+ * every scope and claim a person can be asked about has words, templates hold no text of their own
+ * and only the layout prints raw HTML, and the page language is picked as OpenID Connect says.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from '../../src/oidc/claims';
+import { loadCatalog, parseAcceptLanguage } from '../../src/interactions/i18n';
+import { VIEWS_DIR } from '../../src/interactions/views';
+
+const LOCALES = path.join(VIEWS_DIR, 'locales');
+const catalog = loadCatalog(LOCALES);
+const read = (language: string) =>
+  JSON.parse(fs.readFileSync(path.join(LOCALES, `${language}.json`), 'utf8')) as Record<string, string>;
+const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe('message files', () => {
+  const english = read('en');
+
+  it('offers English and at least one other language', () => {
+    expect(catalog.languages[0]).toBe('en');
+    expect(catalog.languages.length).toBeGreaterThan(1);
+  });
+
+  it.each(catalog.languages.filter((l) => l !== 'en'))(
+    '%s has exactly the English keys, with the same placeholders',
+    (language) => {
+      const messages = read(language);
+      expect(Object.keys(messages).sort()).toEqual(Object.keys(english).sort());
+      for (const [key, text] of Object.entries(messages)) {
+        expect(text.trim()).not.toBe('');
+        expect([key, placeholders(text)]).toEqual([key, placeholders(english[key]!)]);
+      }
+    },
+  );
+
+  it('describes every supported scope and every claim a scope releases', () => {
+    for (const language of catalog.languages) {
+      for (const scope of SUPPORTED_SCOPES) {
+        expect([language, scope, catalog.has(language, `scope.${scope}.title`)]).toEqual([
+          language,
+          scope,
+          true,
+        ]);
+        expect([language, scope, catalog.has(language, `scope.${scope}.description`)]).toEqual([
+          language,
+          scope,
+          true,
+        ]);
+      }
+      for (const claim of Object.values(SCOPE_CLAIMS).flat()) {
+        if (claim === 'sub') continue;
+        expect([language, claim, catalog.has(language, `claim.${claim}`)]).toEqual([language, claim, true]);
+      }
+    }
+  });
+});
+
+describe('templates', () => {
+  const templates = fs.readdirSync(VIEWS_DIR).filter((name) => name.endsWith('.ejs'));
+
+  it('are the layout and the five pages', () => {
+    expect(templates.sort()).toEqual([
+      'consent.ejs',
+      'error.ejs',
+      'layout.ejs',
+      'logged-out.ejs',
+      'login.ejs',
+      'logout.ejs',
+    ]);
+  });
+
+  it.each(templates)(
+    '%s escapes its output (raw output only for the layout body) and has no text of its own',
+    (name) => {
+      const source = fs.readFileSync(path.join(VIEWS_DIR, name), 'utf8');
+      const raw = [...source.matchAll(/<%-\s*([^%]*?)\s*%>/g)].map((m) => m[1]);
+      expect(raw).toEqual(name === 'layout.ejs' ? ['body'] : []);
+      const text = source
+        .replace(/<%[\s\S]*?%>/g, '')
+        .replace(/<[^>]*>/g, '')
+        .replace(/[\s·,.:]+/g, '');
+      expect(text).toBe('');
+    },
+  );
+});
+
+describe('page language', () => {
+  it('reads Accept-Language by quality', () => {
+    expect(parseAcceptLanguage('fr;q=0.5, de-CH, en;q=0.8, *;q=0.1, it;q=0')).toEqual(['de-CH', 'en', 'fr']);
+  });
+
+  it('prefers ui_locales in order, then Accept-Language, then English', () => {
+    expect(catalog.pick('fr de en', 'en')).toBe('de');
+    expect(catalog.pick('fr', 'de-AT;q=0.9')).toBe('de');
+    expect(catalog.pick(undefined, 'ja')).toBe('en');
+    expect(catalog.pick('', '')).toBe('en');
+  });
+
+  it('falls back to English for a missing message and fills placeholders', () => {
+    const t = catalog.translator('de');
+    expect(t('login.lead', { client: 'App' })).toBe('um mit App fortzufahren');
+    expect(t('no.such.key')).toBe('no.such.key');
+  });
+});
