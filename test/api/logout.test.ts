@@ -32,7 +32,8 @@ async function saveSession(accountId: string, clientIds: string[]): Promise<stri
       clientIds.map((id) => [id, { sid: `sid-${id}`, grantId: `grant-${id}` }]),
     ),
   } as never);
-  await session.save(3600);
+  // Session#save takes the TTL in seconds (lib/models/session.js); @types/oidc-provider omits it.
+  await (session as unknown as { save(ttl: number): Promise<string> }).save(3600);
   return session.jti;
 }
 
