@@ -25,15 +25,19 @@ async function refresh(refreshToken: string): Promise<{ status: number; body: un
 
 /** A provider session of the account that includes `clientId`, as a browser sign-in leaves it. */
 async function saveSession(accountId: string, clientIds: string[]): Promise<string> {
-  const session = new node.provider.Session({
+  // The model takes its payload and Session#save its TTL (lib/models/session.js); the types omit both.
+  const Session = node.provider.Session as unknown as new (payload: object) => {
+    jti: string;
+    save(ttl: number): Promise<string>;
+  };
+  const session = new Session({
     accountId,
     loginTs: Math.floor(Date.now() / 1000),
     authorizations: Object.fromEntries(
       clientIds.map((id) => [id, { sid: `sid-${id}`, grantId: `grant-${id}` }]),
     ),
-  } as never);
-  // Session#save takes the TTL in seconds (lib/models/session.js); @types/oidc-provider omits it.
-  await (session as unknown as { save(ttl: number): Promise<string> }).save(3600);
+  });
+  await session.save(3600);
   return session.jti;
 }
 
