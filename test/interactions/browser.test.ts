@@ -95,9 +95,10 @@ afterAll(async () => {
 /** axe-core in the page (evaluated over the DevTools protocol, which the page's CSP does not govern). */
 async function accessibilityProblems(page: Page): Promise<string[]> {
   await page.evaluate(axe.source);
-  const results = await page.evaluate(() =>
-    (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ['violations'] }),
-  );
+  // Expressions as strings: they run in the page, where the DOM exists (this file is typed for Node).
+  const results = (await page.evaluate(
+    "axe.run(document, { resultTypes: ['violations'] })",
+  )) as axe.AxeResults;
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
@@ -129,7 +130,7 @@ it('signs alice in through the login and consent pages and back to the relying p
     // Login page: reached through Gatehouse's /auth, username focused, keyboard only.
     await page.waitForURL(`${node.issuer}/interaction/**`);
     await expect(page.title()).resolves.toBe('Sign in · Gatehouse');
-    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('username');
+    await expect(page.evaluate('document.activeElement.id')).resolves.toBe('username');
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.screenshot({ path: path.join(OUTPUT, 'login.png'), fullPage: true });
 
@@ -201,7 +202,9 @@ it('fits a phone screen, in German', async () => {
     await page.goto(`${rpUrl}/login`);
     await page.waitForURL(`${node.issuer}/interaction/**`);
     await page.getByRole('heading', { name: 'Anmelden' }).waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = (await page.evaluate(
+      'document.documentElement.scrollWidth - window.innerWidth',
+    )) as number;
     expect(overflow).toBeLessThanOrEqual(0);
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.screenshot({ path: path.join(OUTPUT, 'login-phone-de.png'), fullPage: true });
