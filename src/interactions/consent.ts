@@ -76,7 +76,7 @@ export async function grantMissing(
   provider: { Grant: typeof Grant },
   interaction: Interaction,
   accountId: string,
-): Promise<{ grantId: string; created: boolean }> {
+): Promise<string> {
   const details = interaction.prompt.details as ConsentDetails;
   const existing = interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined;
   const grant = existing ?? new provider.Grant({ accountId, clientId: String(interaction.params.client_id) });
@@ -84,7 +84,7 @@ export async function grantMissing(
   if (details.missingOIDCClaims) grant.addOIDCClaims(details.missingOIDCClaims);
   for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {}))
     grant.addResourceScope(indicator, scopes.join(' '));
-  return { grantId: await grant.save(), created: !existing };
+  return grant.save();
 }
 
 /**

@@ -233,7 +233,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
         throw new GatehouseError('invalid_request', 400, 'decision must be allow or deny');
       const accountId = interaction.session?.accountId;
       if (!accountId) throw new errors.SessionNotFound('no signed-in account for this interaction');
-      const { grantId } = await grantMissing(provider, interaction, accountId);
+      const grantId = await grantMissing(provider, interaction, accountId);
       // Keep the login result of this interaction (when login and consent happened in one) with the consent.
       await finish(ctx, { consent: { grantId } }, true);
     },
