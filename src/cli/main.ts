@@ -12,10 +12,22 @@ function describe(err: unknown): string {
   return String(err);
 }
 
+/**
+ * stdout carries results only (scripts parse it), and the CLI writes them itself. Libraries that log
+ * through the console (knex's "Acquire connection error" and its stack, for one) are silenced; with
+ * --debug they go to stderr.
+ */
+function quietLibraries(debug: boolean): void {
+  const toStderr = (...args: unknown[]) => console.error(...args);
+  const silent = () => undefined;
+  console.log = console.info = console.warn = console.debug = debug ? toStderr : silent;
+}
+
 export async function run(argv: string[] = process.argv): Promise<number> {
   // The same .env as the server; variables already set win (dotenv never overrides them).
   dotenv.config({ quiet: true });
   const debug = argv.includes('--debug');
+  quietLibraries(debug);
   const program = createProgram();
   try {
     await program.parseAsync(argv);

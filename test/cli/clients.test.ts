@@ -146,6 +146,9 @@ describe('client list, show, rotate-secret, delete', () => {
     expect(text.stdout).toContain('client_name:                Web App\n');
 
     expectOneLineError(await cli.run(['client', 'show', 'nope']), 1, /^gatehouse: no client nope$/m);
+    const debug = await cli.run(['client', 'show', 'nope', '--debug']);
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(/^gatehouse: no client nope\nCliError: no client nope\n\s+at /);
   });
 
   it('rotates a secret (a new one, shown once); refuses a public client and an unknown id', async () => {
