@@ -19,6 +19,29 @@ export interface DatabaseOptions {
   pglite?: unknown;
 }
 
+let pgliteClientClass: unknown;
+
+/**
+ * knex-pglite's client (its module export is the class itself), with one fix: it names a delete's
+ * command after knex's method (`DEL`), so knex's postgres dialect does not recognise it as a DELETE
+ * and hands back the raw result instead of the affected-row count. Renaming the method restores
+ * the count, so `await query.delete()` is a number on both databases.
+ */
+function pgliteClient(): unknown {
+  if (!pgliteClientClass) {
+    const Base = require('knex-pglite') as new (...args: unknown[]) => {
+      processResponse(obj: { method?: string }, runner: unknown): unknown;
+    };
+    class GatehousePGlite extends Base {
+      override processResponse(obj: { method?: string }, runner: unknown): unknown {
+        return super.processResponse(obj?.method === 'del' ? { ...obj, method: 'delete' } : obj, runner);
+      }
+    }
+    pgliteClientClass = GatehousePGlite;
+  }
+  return pgliteClientClass;
+}
+
 export function knexConfig(config: DatabaseConfig, options: DatabaseOptions = {}): Knex.Config {
   const common: Knex.Config = {
     migrations: { directory: MIGRATIONS_DIR, tableName: 'knex_migrations', loadExtensions: ['.js'] },
@@ -32,16 +55,23 @@ export function knexConfig(config: DatabaseConfig, options: DatabaseOptions = {}
       pool: { min: 0, max: config.poolMax },
     };
   }
-  // knex-pglite's module export is the client class itself.
-  const ClientPGLite = require('knex-pglite');
+  const ClientPGLite = pgliteClient();
   if (options.pglite)
-    return { ...common, client: ClientPGLite, connection: { pglite: options.pglite } as never };
+    return {
+      ...common,
+      client: ClientPGLite as Knex.Config['client'],
+      connection: { pglite: options.pglite } as never,
+    };
   if (config.dataDir) {
     const dir = path.join(config.dataDir, 'pgdata');
     fs.mkdirSync(dir, { recursive: true });
-    return { ...common, client: ClientPGLite, connection: { filename: dir } as never };
+    return {
+      ...common,
+      client: ClientPGLite as Knex.Config['client'],
+      connection: { filename: dir } as never,
+    };
   }
-  return { ...common, client: ClientPGLite, connection: {} };
+  return { ...common, client: ClientPGLite as Knex.Config['client'], connection: {} };
 }
 
 export function createDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Database {
