@@ -34,11 +34,7 @@ async function expire(model: string, id: string): Promise<void> {
 }
 
 describe('KnexAdapter', () => {
-  const tokens = {
-    get adapter() {
-      return new KnexAdapter(db, 'AccessToken');
-    },
-  };
+  const accessTokens = () => new KnexAdapter(db, 'AccessToken');
 
   it('finds what it stored, with the payload intact', async () => {
     const payload = {
