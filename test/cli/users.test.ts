@@ -103,7 +103,7 @@ describe('user create', () => {
     let output = '';
     const waitFor = (text: string) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no "${text}" in: ${output}`)), 40000);
+        const timer = setTimeout(() => reject(new Error(`no "${text}" in: ${output}`)), 90000);
         const check = () => {
           if (!output.includes(text)) return;
           clearTimeout(timer);
@@ -123,7 +123,8 @@ describe('user create', () => {
     expect(output).not.toContain('dave-secret-1');
     expect(output).toMatch(/"username": "dave"/);
     expect(await authenticate('dave', 'dave-secret-1')).toBe('ok');
-  });
+    // The embedded database takes seconds to open per process; under load, more.
+  }, 180000);
 
   it('refuses bad usage with exit code 2 and other failures with exit code 1', async () => {
     const noTerminal = await cli.run(['user', 'create', 'erin']);
