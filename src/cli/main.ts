@@ -6,6 +6,7 @@ import dotenv from 'dotenv';
 import { CommanderError } from 'commander';
 import { CliError } from './errors';
 import { createProgram } from './program';
+import { register as registerConformance } from './commands/conformance';
 
 function describe(err: unknown): string {
   if (err instanceof Error) return err.message.split('\n')[0] || err.name;
@@ -29,6 +30,7 @@ export async function run(argv: string[] = process.argv): Promise<number> {
   const debug = argv.includes('--debug');
   quietLibraries(debug);
   const program = createProgram();
+  registerConformance(program);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -1,0 +1,167 @@
+/**
+ * `gatehouse conformance`: runs the conformance battery (src/conformance) against any OP by issuer
+ * URL, with the demo data as defaults. One line per module, a summary line, exit 1 on any FAIL. It
+ * talks HTTP only: no database is opened, so it works against a remote deployment.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { formatResult, formatSummary, runBattery, selectModules } from '../../conformance/battery';
+import type { BatteryOptions } from '../../conformance/context';
+import { MODULES, plansOf } from '../../conformance/plans';
+import { action, type CommandContext } from '../context';
+import { CliError, usageError } from '../errors';
+
+export interface ConformanceOptions {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  secondClientId: string;
+  secondClientSecret: string;
+  postClientId?: string;
+  postClientSecret?: string;
+  username: string;
+  password: string;
+  redirectUri: string;
+  postLogoutRedirectUri: string;
+  plan: string;
+  module: string[];
+  slow?: boolean;
+  record?: string;
+}
+
+function url(value: string): string {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))
+    throw new InvalidArgumentError('an http or https URL.');
+  return value;
+}
+
+function plan(value: string): string {
+  try {
+    plansOf(value);
+  } catch {
+    throw new InvalidArgumentError('basic, config, logout or all.');
+  }
+  return value;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  if (!MODULES.some((m) => m.name === value)) throw new InvalidArgumentError('a module name (see --help).');
+  return [...previous, value];
+}
+
+export function batteryOptions(options: ConformanceOptions): BatteryOptions {
+  if (Boolean(options.postClientId) !== Boolean(options.postClientSecret))
+    throw usageError('--post-client-id and --post-client-secret go together');
+  return {
+    issuer: options.issuer.replace(/\/+$/, ''),
+    client: { id: options.clientId, secret: options.clientSecret },
+    ...(options.secondClientId
+      ? { secondClient: { id: options.secondClientId, secret: options.secondClientSecret } }
+      : {}),
+    ...(options.postClientId
+      ? { postClient: { id: options.postClientId, secret: options.postClientSecret! } }
+      : {}),
+    account: { username: options.username, password: options.password },
+    redirectUri: options.redirectUri,
+    postLogoutRedirectUri: options.postLogoutRedirectUri,
+    plans: plansOf(options.plan),
+    slow: Boolean(options.slow),
+    only: options.module,
+  };
+}
+
+export async function conformance(ctx: CommandContext, options: ConformanceOptions): Promise<void> {
+  const battery = batteryOptions(options);
+  const total = selectModules(battery).length;
+  const bar = ctx.out.interactive
+    ? new SingleBar({
+        format: '{bar} {value}/{total} {module}',
+        stream: ctx.out.streams.stderr as NodeJS.WriteStream,
+        hideCursor: true,
+        clearOnComplete: true,
+      })
+    : undefined;
+  bar?.start(total, 0, { module: '' });
+  const report = await runBattery(battery, {
+    ...(options.record ? { recordDir: options.record } : {}),
+    onStart(module, index) {
+      bar?.update(index, { module: module.name });
+    },
+    onResult(result, index) {
+      if (ctx.out.json) return;
+      // Lines appear as modules finish; the bar redraws below them.
+      if (bar) {
+        bar.stop();
+        ctx.out.streams.stdout.write(`${formatResult(result)}\n`);
+        if (index + 1 < total) bar.start(total, index + 1, { module: '' });
+      } else ctx.out.streams.stdout.write(`${formatResult(result)}\n`);
+    },
+  });
+  bar?.stop();
+  ctx.out.result(report, () => formatSummary(report));
+  if (report.summary.FAIL > 0) {
+    // The lines above say what failed; exit 1 without repeating them.
+    throw new CliError('refused', `${report.summary.FAIL} conformance modules failed`);
+  }
+}
+
+const HELP = `
+Runs modules of the OpenID Foundation's OP certification plans against the OP at --issuer, over
+HTTP only (no database): config (discovery, JWKS), basic (the Basic OP plan, code flow) and logout
+(RP-initiated logout). A "person" signs in by submitting the login form with --username and
+--password and allows the consent page. The battery never visits the redirect URIs: it reads codes
+from the Location header, so they only need to be registered.
+
+The OP needs:
+  --client-id          confidential, client_secret_basic, grant types authorization_code and
+                       refresh_token, --redirect-uri and --post-logout-redirect-uri registered,
+                       scopes openid profile email address phone offline_access
+  --second-client-id   another confidential client_secret_basic client allowed refresh_token (used
+                       only to present the first client's refresh token, which must fail)
+  --post-client-id     optional: a client with token_endpoint_auth_method client_secret_post and the
+                       same redirect URI (oidcc-server-client-secret-post is SKIPPED without it)
+
+One line per module: PASS, WARNING reason, FAIL reason, SKIPPED why; then a summary. Exit code 1
+when any module FAILs. --json prints the whole report (pages seen included) for machines.
+
+Modules:
+${MODULES.map((m) => `  ${m.name}${m.slow ? ' (--slow)' : ''}`).join('\n')}
+
+Examples:
+  $ gatehouse conformance
+  $ gatehouse conformance --issuer https://id.example.com --client-id app --client-secret "$SECRET" \\
+      --redirect-uri https://app.example.com/callback --username tester --password "$PASSWORD"
+  $ gatehouse conformance --plan config --json`;
+
+export function register(parent: Command): void {
+  parent
+    .command('conformance')
+    .description('run the OpenID conformance battery against an OP (default: the demo data on :3000)')
+    .option('--issuer <url>', 'the OP issuer URL', url, 'http://localhost:3000')
+    .option('--client-id <id>', 'the client the flows run as', 'demo-web')
+    .option('--client-secret <secret>', 'its secret (client_secret_basic)', 'demo-web-secret')
+    .option('--second-client-id <id>', 'another client, for the wrong-client refresh check', 'demo-cli')
+    .option('--second-client-secret <secret>', 'its secret (client_secret_basic)', 'demo-cli-secret')
+    .option('--post-client-id <id>', 'a client_secret_post client (optional)')
+    .option('--post-client-secret <secret>', 'its secret')
+    .option('--username <name>', 'the account the person signs in with', 'alice')
+    .option('--password <password>', 'its password', 'alicepass')
+    .option(
+      '--redirect-uri <uri>',
+      'registered for the clients; never visited',
+      url,
+      'http://localhost:8080/callback',
+    )
+    .option(
+      '--post-logout-redirect-uri <uri>',
+      'registered for --client-id; never visited',
+      url,
+      'http://localhost:8080/',
+    )
+    .option('--plan <plan>', 'basic, config, logout or all', plan, 'all')
+    .option('--module <name>', 'run only this module (repeatable)', collect, [])
+    .option('--slow', 'also run the modules that wait (oidcc-codereuse-30seconds)')
+    .option('--record <dir>', 'write the HTML of every page the person saw, per module')
+    .addHelpText('after', HELP)
+    .action(action(async (ctx, _args, options: ConformanceOptions) => conformance(ctx, options)));
+}
