@@ -10,8 +10,9 @@ import { createApiCorsRouter } from './api/cors';
 import { createIntegratorRouter } from './api/integrator';
 import { createApiRouters } from './api/router';
 import { interactionConfiguration, interactionRouter } from './interactions';
+import { authorizationPostRouter } from './oidc/authorization-post';
 import type { ProviderExtensions } from './oidc/provider';
-import type { Services } from './server';
+import type { Services } from './services';
 
 export function createRouters(services: Services, provider: Provider): Router[] {
   // The integrator routes (/api/request-otp, /api/token/*) come before any catch-all /api router.
@@ -33,6 +34,8 @@ export function createRouters(services: Services, provider: Provider): Router[] 
   });
   // CORS for all of /api first; the sidecar API (with its /api catch-all 404) after the integrator.
   return [
+    // POST at the authorization endpoint (OpenID Connect Core §3.1.2.1) becomes the same GET.
+    authorizationPostRouter(),
     createApiCorsRouter(services.config.api.corsOrigins),
     interactions,
     integrator,

@@ -3,38 +3,17 @@
  * provider, routers, HTTP server, and the purge timer. main.ts and the tests both start nodes here.
  */
 import http from 'node:http';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Provider } from 'oidc-provider';
-import { OtpStore } from './accounts/otp';
-import { RoleStore } from './accounts/roles';
-import { AccountStore } from './accounts/store';
 import { createApp } from './app';
-import { ClientStore } from './clients/store';
-import { ServiceKeyStore } from './clients/service-keys';
 import type { Config } from './config';
-import { SEEDS_DIR, createDatabase, migrate, type Database, type DatabaseOptions } from './db/database';
-import { createLogger, type Logger } from './log';
+import type { DatabaseOptions } from './db/database';
+import type { Logger } from './log';
 import { purgeOnce } from './purge';
 import { registerGrants } from './oidc/grants';
-import { KeyStore } from './oidc/keys';
 import { createProvider } from './oidc/provider';
 import { createProviderExtensions, createRouters } from './routes';
-
-export interface Stores {
-  accounts: AccountStore;
-  clients: ClientStore;
-  serviceKeys: ServiceKeyStore;
-  otps: OtpStore;
-  roles: RoleStore;
-  keys: KeyStore;
-}
-
-export interface Services extends Stores {
-  config: Config;
-  db: Database;
-  logger: Logger;
-}
+import { openServices, seedDemoIfEmpty, type Services } from './services';
 
 export interface RunningServer {
   url: string;
@@ -45,45 +24,6 @@ export interface RunningServer {
   refreshKeys(): Promise<boolean>;
   /** Stops accepting connections, waits for in-flight requests, then closes the database. */
   close(): Promise<void>;
-}
-
-export function createStores(config: Config, db: Database): Stores {
-  const accounts = new AccountStore(db, { bcryptCost: config.bcryptCost, lockout: config.lockout });
-  return {
-    accounts,
-    clients: new ClientStore(db),
-    serviceKeys: new ServiceKeyStore(db),
-    otps: new OtpStore(db, accounts, config.otp, config.secretKey),
-    roles: new RoleStore(db),
-    keys: new KeyStore(db, config.secretKey),
-  };
-}
-
-/** Opens and migrates the database and builds the stores: what the server and the CLI share. */
-export async function openServices(
-  config: Config,
-  options: DatabaseOptions & { logger?: Logger } = {},
-): Promise<Services> {
-  const logger = options.logger ?? createLogger(config.logLevel);
-  const db = createDatabase(config.database, options);
-  try {
-    await migrate(db);
-  } catch (err) {
-    await db.destroy();
-    throw err;
-  }
-  return { config, db, logger, ...createStores(config, db) };
-}
-
-/** Seeds the demo data when the database has neither accounts nor clients. Returns whether it did. */
-export async function seedDemoIfEmpty(services: Services): Promise<boolean> {
-  if (!services.config.seedDemo) return false;
-  if ((await services.accounts.count()) > 0 || (await services.clients.count()) > 0) return false;
-  const { seedDemo } = require(path.join(SEEDS_DIR, 'demo.js')) as {
-    seedDemo: (db: Database, options: { bcryptCost: number }) => Promise<void>;
-  };
-  await seedDemo(services.db, { bcryptCost: services.config.bcryptCost });
-  return true;
 }
 
 export interface StartOptions extends DatabaseOptions {

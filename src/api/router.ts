@@ -8,7 +8,7 @@ import type { Context, Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
 import { GatehouseError, notFound } from '../errors';
 import { parseBody } from '../http/body';
-import type { Services } from '../server';
+import type { Services } from '../services';
 import * as adminClients from './admin/clients';
 import * as adminRoles from './admin/roles';
 import * as adminServiceKeys from './admin/service-keys';

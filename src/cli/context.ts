@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config';
 import { createLogger } from '../log';
-import { openServices, type Services } from '../server';
+import { openServices, type Services } from '../services';
 import { Output } from './output';
 
 export interface GlobalOptions {

@@ -114,9 +114,7 @@ export class ClientStore {
   }
 
   async delete(clientId: string): Promise<boolean> {
-    // `returning`, not the affected-row count: knex-pglite reports a delete's count as the raw result.
-    const rows = await this.db('clients').where('client_id', clientId).delete().returning('client_id');
-    return rows.length > 0;
+    return (await this.db('clients').where('client_id', clientId).delete()) > 0;
   }
 
   async list(): Promise<StoredClient[]> {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { KnexAdapter } from '../../src/oidc/adapter';
-import { openServices } from '../../src/server';
+import { openServices } from '../../src/services';
 import { createCliDatabase, expectOneLineError, type CliDatabase } from './support';
 
 interface KeyJson {

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../../src/config';
-import { openServices } from '../../src/server';
+import { openServices } from '../../src/services';
 import { CLI, createCliDatabase, expectOneLineError, type CliDatabase } from './support';
 
 interface UserJson {

@@ -5,7 +5,7 @@
  */
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { loadConfig } from '../../src/config';
-import { openServices, type Services } from '../../src/server';
+import { openServices, type Services } from '../../src/services';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../support/database';
 import { startProcess, type NodeProcess } from '../support/process';
 import { discover, oidc } from '../support/rp';

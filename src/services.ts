@@ -1,0 +1,68 @@
+/**
+ * The stores and the database of a Gatehouse node, without the HTTP side: what the server and the
+ * CLI share. Nothing here loads oidc-provider, so the CLI starts without it.
+ */
+import path from 'node:path';
+import { OtpStore } from './accounts/otp';
+import { RoleStore } from './accounts/roles';
+import { AccountStore } from './accounts/store';
+import { ClientStore } from './clients/store';
+import { ServiceKeyStore } from './clients/service-keys';
+import type { Config } from './config';
+import { SEEDS_DIR, createDatabase, migrate, type Database, type DatabaseOptions } from './db/database';
+import { createLogger, type Logger } from './log';
+import { KeyStore } from './oidc/keys';
+
+export interface Stores {
+  accounts: AccountStore;
+  clients: ClientStore;
+  serviceKeys: ServiceKeyStore;
+  otps: OtpStore;
+  roles: RoleStore;
+  keys: KeyStore;
+}
+
+export interface Services extends Stores {
+  config: Config;
+  db: Database;
+  logger: Logger;
+}
+
+export function createStores(config: Config, db: Database): Stores {
+  const accounts = new AccountStore(db, { bcryptCost: config.bcryptCost, lockout: config.lockout });
+  return {
+    accounts,
+    clients: new ClientStore(db),
+    serviceKeys: new ServiceKeyStore(db),
+    otps: new OtpStore(db, accounts, config.otp, config.secretKey),
+    roles: new RoleStore(db),
+    keys: new KeyStore(db, config.secretKey),
+  };
+}
+
+/** Opens and migrates the database and builds the stores: what the server and the CLI share. */
+export async function openServices(
+  config: Config,
+  options: DatabaseOptions & { logger?: Logger } = {},
+): Promise<Services> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const db = createDatabase(config.database, options);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return { config, db, logger, ...createStores(config, db) };
+}
+
+/** Seeds the demo data when the database has neither accounts nor clients. Returns whether it did. */
+export async function seedDemoIfEmpty(services: Services): Promise<boolean> {
+  if (!services.config.seedDemo) return false;
+  if ((await services.accounts.count()) > 0 || (await services.clients.count()) > 0) return false;
+  const { seedDemo } = require(path.join(SEEDS_DIR, 'demo.js')) as {
+    seedDemo: (db: Database, options: { bcryptCost: number }) => Promise<void>;
+  };
+  await seedDemo(services.db, { bcryptCost: services.config.bcryptCost });
+  return true;
+}
