@@ -54,7 +54,7 @@ it('prints a banner whose curl lines work, finishes in-flight requests on SIGTER
   expect(await code).toBe(0);
   // The port is free again: the server closed its listener.
   await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
-});
+}, 150_000);
 
 it('refuses to start on a bad variable, naming it, with exit code 2', () => {
   const result = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'main.js')], {
