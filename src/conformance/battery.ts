@@ -8,6 +8,8 @@ import { ModuleContext, Shared, describeError, type BatteryOptions } from './con
 import type { ConformanceModule } from './module';
 import type { SeenPage } from './person';
 import { MODULES } from './plans';
+
+export { MODULES };
 import { isFailure, isSkip, type ModuleResult, type Status } from './result';
 
 export interface BatteryReport {

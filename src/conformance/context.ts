@@ -40,6 +40,7 @@ export type Metadata = Record<string, unknown> & { issuer: string };
 
 /** Things fetched once per run and shared by the modules. */
 export class Shared {
+  private described?: Promise<Metadata>;
   private discovered?: Promise<{ metadata: Metadata; jwks: { keys: JWK[] } }>;
   private readonly configs = new Map<string, Promise<oidc.Configuration>>();
   /** The last token endpoint response's headers, per relying party (the suite checks no-store). */
@@ -55,11 +56,24 @@ export class Shared {
     return new URL(this.options.issuer).protocol === 'http:';
   }
 
+  /** The discovery document as plain JSON (a Failure when it is unusable). */
+  metadata(): Promise<Metadata> {
+    this.described ??= (async () => {
+      const url = `${this.options.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+      const metadata = (await this.json(url, 'discovery document')) as Metadata;
+      check(
+        metadata && typeof metadata === 'object' && !Array.isArray(metadata),
+        'discovery is not a JSON object',
+      );
+      return metadata;
+    })();
+    return this.described;
+  }
+
   /** The discovery document and the JWKS, as plain JSON (a Failure when either is unusable). */
   discovery(): Promise<{ metadata: Metadata; jwks: { keys: JWK[] } }> {
     this.discovered ??= (async () => {
-      const url = `${this.options.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-      const metadata = (await this.json(url, 'discovery document')) as Metadata;
+      const metadata = await this.metadata();
       check(typeof metadata.jwks_uri === 'string', 'discovery has no jwks_uri');
       const jwks = (await this.json(metadata.jwks_uri, 'JWKS')) as { keys: JWK[] };
       check(Array.isArray(jwks.keys), 'JWKS has no keys array');
@@ -187,7 +201,7 @@ export class ModuleContext {
   }
 
   metadata(): Promise<Metadata> {
-    return this.shared.discovery().then((d) => d.metadata);
+    return this.shared.metadata();
   }
 
   rp(client: ClientCredentials = this.options.client, auth: 'basic' | 'post' = 'basic') {

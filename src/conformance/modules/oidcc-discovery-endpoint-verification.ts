@@ -31,7 +31,7 @@ export default defineModule({
   plan: 'config',
   summary: 'the discovery document: issuer, https endpoints, and the metadata a certified OP publishes',
   async run(ctx) {
-    const { metadata } = await ctx.shared.discovery();
+    const metadata = await ctx.metadata();
     const issuer = ctx.options.issuer.replace(/\/$/, '');
     // Discovery §4.3: the issuer in the document is exactly the URL the document was fetched for.
     check(metadata.issuer === issuer, `issuer ${String(metadata.issuer)} is not ${issuer}`);

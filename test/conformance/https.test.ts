@@ -1,0 +1,77 @@
+/**
+ * The battery over https, through the CLI: the app behind a local TLS terminator (self-signed
+ * certificate, X-Forwarded-Proto/Host) with PROXY=true and an https ISSUER, so the https checks are
+ * real; the CLI trusts the certificate through NODE_EXTRA_CA_CERTS.
+ */
+import fs from 'node:fs';
+import type { ModuleResult } from '../../src/conformance/result';
+import { freePort, startTestServer, type TestServer } from '../support/server';
+import { runCli } from './cli';
+import { POST_CLIENT, registerPostClient, unexpected } from './support';
+import { selfSignedCertificate, startTerminator, type Certificate, type Terminator } from './tls';
+
+let certificate: Certificate;
+let node: TestServer;
+let terminator: Terminator;
+let issuer: string;
+
+beforeAll(async () => {
+  certificate = selfSignedCertificate();
+  const port = await freePort();
+  issuer = `https://127.0.0.1:${port}`;
+  node = await startTestServer({ env: { PROXY: 'true', ISSUER: issuer } });
+  await registerPostClient(node);
+  terminator = await startTerminator(certificate, Number(new URL(node.url).port), { port });
+}, 60_000);
+
+afterAll(async () => {
+  await terminator?.close();
+  await node?.stop();
+  if (certificate) fs.rmSync(certificate.dir, { recursive: true, force: true });
+});
+
+const flags = () => [
+  'conformance',
+  '--issuer',
+  issuer,
+  '--post-client-id',
+  POST_CLIENT.id,
+  '--post-client-secret',
+  POST_CLIENT.secret,
+];
+
+describe('gatehouse conformance over https', () => {
+  it('passes every module, with no http warning, and exits 0', async () => {
+    const { code, stdout, stderr } = await runCli([...flags(), '--json'], {
+      NODE_EXTRA_CA_CERTS: certificate.certFile,
+    });
+    expect(stderr).toBe('');
+    const report = JSON.parse(stdout) as {
+      issuer: string;
+      summary: Record<string, number>;
+      modules: (Pick<ModuleResult, 'name' | 'status' | 'reason'> & { pages: { url: string }[] })[];
+    };
+    expect(report.issuer).toBe(issuer);
+    expect(unexpected(report.modules, true)).toEqual([]);
+    expect(report.modules.find((m) => m.name === 'oidcc-discovery-endpoint-verification')?.status).toBe(
+      'PASS',
+    );
+    // The person really went through the pages over https.
+    const pages = report.modules.flatMap((m) => m.pages);
+    expect(pages.length).toBeGreaterThan(40);
+    for (const page of pages) expect(page.url.startsWith(`${issuer}/`)).toBe(true);
+    expect(code).toBe(0);
+  }, 120_000);
+
+  it('fails, and exits 1, when the certificate is not trusted', async () => {
+    const { code, stdout, stderr } = await runCli([...flags(), '--plan', 'config']);
+    expect(stdout).toMatch(
+      /^FAIL {4}oidcc-discovery-endpoint-verification: discovery document at https:\/\/127\.0\.0\.1:\d+\/\.well-known\/openid-configuration unreachable: fetch failed \(self-signed certificate[^)]*\)$/m,
+    );
+    expect(stdout).toMatch(
+      /^2 modules against https:\/\/127\.0\.0\.1:\d+ in [\d.]+ s: 0 passed, 0 warnings, 2 failed, 0 skipped$/m,
+    );
+    expect(stderr).toBe('gatehouse: 2 conformance modules failed\n');
+    expect(code).toBe(1);
+  });
+});
