@@ -52,6 +52,8 @@ export function buildConfiguration(
       },
     },
     userinfo: { enabled: true },
+    // OpenID Connect Core §5.5: the claims request parameter (the suite's oidcc-claims-essential).
+    claimsParameter: { enabled: true },
     rpInitiatedLogout: { enabled: true },
   };
   const configuration: Configuration = {
