@@ -23,12 +23,80 @@ function toPayload(row: PayloadRow | undefined): AdapterPayload | undefined {
   return row.payload;
 }
 
+interface Waiter {
+  resolve(row: PayloadRow | undefined): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Finds of one id made in one synchronous stretch become one query. The library looks a presented
+ * token up as an access token, a client credentials token and a refresh token at once
+ * (lib/helpers/token_find.js: introspection, revocation); one primary-key scan answers all three.
+ * The text is fixed per number of models, so knex compiles nothing on this path.
+ */
+class FindBatch {
+  private pending = new Map<string, Map<string, Waiter[]>>();
+
+  constructor(private readonly db: Database) {}
+
+  find(model: string, id: string): Promise<PayloadRow | undefined> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) queueMicrotask(() => this.flush());
+      let models = this.pending.get(id);
+      if (!models) this.pending.set(id, (models = new Map()));
+      const waiters = models.get(model);
+      if (waiters) waiters.push({ resolve, reject });
+      else models.set(model, [{ resolve, reject }]);
+    });
+  }
+
+  private flush(): void {
+    const pending = this.pending;
+    this.pending = new Map();
+    for (const [id, models] of pending) {
+      const names = [...models.keys()];
+      const sql = `select model, payload, consumed_at from ${TABLE}
+        where id = ? and model in (${names.map(() => '?').join(', ')})
+          and (expires_at is null or expires_at > ?)`;
+      this.db.raw(sql, [id, ...names, new Date()]).then(
+        (result: { rows: (PayloadRow & { model: string })[] }) => {
+          for (const [model, waiters] of models) {
+            const row = result.rows.find((r) => r.model === model);
+            for (const waiter of waiters) waiter.resolve(row);
+          }
+        },
+        (err: unknown) => {
+          for (const waiters of models.values()) for (const waiter of waiters) waiter.reject(err);
+        },
+      );
+    }
+  }
+}
+
+const batches = new WeakMap<Database, FindBatch>();
+
+function batchFor(db: Database): FindBatch {
+  let batch = batches.get(db);
+  if (!batch) batches.set(db, (batch = new FindBatch(db)));
+  return batch;
+}
+
+const UPSERT = `insert into ${TABLE} (model, id, payload, grant_id, uid, user_code, expires_at)
+  values (?, ?, ?, ?, ?, ?, ?)
+  on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
+    uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`;
+
 /** Adapter for one oidc-provider model (the library builds one per model name). */
 export class KnexAdapter implements Adapter {
+  private readonly batch: FindBatch;
+
   constructor(
     private readonly db: Database,
     private readonly model: string,
-  ) {}
+  ) {
+    // Shared by every model's adapter on this database, so their finds can meet in one query.
+    this.batch = batchFor(db);
+  }
 
   private live() {
     return this.db<PayloadRow>(TABLE)
@@ -38,23 +106,20 @@ export class KnexAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const row = {
-      model: this.model,
+    // Every token issued passes here: fixed text, nothing for knex to compile.
+    await this.db.raw(UPSERT, [
+      this.model,
       id,
-      payload: JSON.stringify(payload),
-      grant_id: payload.grantId ?? null,
-      uid: payload.uid ?? null,
-      user_code: payload.userCode ?? null,
-      expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
-    };
-    await this.db(TABLE)
-      .insert(row)
-      .onConflict(['model', 'id'])
-      .merge(['payload', 'grant_id', 'uid', 'user_code', 'expires_at']);
+      JSON.stringify(payload),
+      payload.grantId ?? null,
+      payload.uid ?? null,
+      payload.userCode ?? null,
+      expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+    ]);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return toPayload(await this.live().andWhere('id', id).first());
+    return toPayload(await this.batch.find(this.model, id));
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {

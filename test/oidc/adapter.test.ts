@@ -60,6 +60,29 @@ describe('KnexAdapter', () => {
     expect(await new KnexAdapter(db, 'RefreshToken').find('same')).toEqual({ kind: 'RefreshToken' });
   });
 
+  it('answers finds of one id under several models at once (one query) with each model its row', async () => {
+    await new KnexAdapter(db, 'AccessToken').upsert('once', { kind: 'AccessToken' }, 60);
+    await new KnexAdapter(db, 'RefreshToken').upsert('once', { kind: 'RefreshToken' }, 60);
+    await new KnexAdapter(db, 'ClientCredentials').upsert('once', { kind: 'ClientCredentials' }, 60);
+    await expire('ClientCredentials', 'once');
+    const queries: string[] = [];
+    const onQuery = (q: { sql: string }) => queries.push(q.sql);
+    db.on('query', onQuery);
+    try {
+      // As the library's token look-up does (lib/helpers/token_find.js): all three in one stretch.
+      const found = await Promise.all([
+        new KnexAdapter(db, 'AccessToken').find('once'),
+        new KnexAdapter(db, 'ClientCredentials').find('once'),
+        new KnexAdapter(db, 'RefreshToken').find('once'),
+        new KnexAdapter(db, 'AccessToken').find('other'),
+      ]);
+      expect(found).toEqual([{ kind: 'AccessToken' }, undefined, { kind: 'RefreshToken' }, undefined]);
+    } finally {
+      db.off('query', onQuery);
+    }
+    expect(queries.filter((sql) => sql.includes('oidc_payloads'))).toHaveLength(2);
+  });
+
   it('replaces the payload on a second upsert of the same id', async () => {
     await accessTokens().upsert('at-2', { jti: 'at-2', scope: 'openid' }, 60);
     await accessTokens().upsert('at-2', { jti: 'at-2', scope: 'openid profile' }, 60);
