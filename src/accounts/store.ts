@@ -163,10 +163,8 @@ export class AccountStore {
     const lockedUntil = await this.throttle.lockedUntil(name);
     if (lockedUntil) return { ok: false, reason: 'locked', lockedUntil };
 
-    const row = await this.db<AccountRow>('accounts')
-      .select('id', 'password_hash', 'disabled')
-      .whereRaw('lower(username) = ?', [name.toLowerCase()])
-      .first();
+    // The whole account (with its roles) in the one look-up: no second query by id on success.
+    const row = await this.selectAccounts().whereRaw('lower(a.username) = ?', [name.toLowerCase()]).first();
     const ok = await this.passwords.verify(password, row?.password_hash);
     if (!ok || !row) {
       const locked = await this.throttle.recordFailure(name);
@@ -176,8 +174,7 @@ export class AccountStore {
     }
     if (row.disabled) return { ok: false, reason: 'disabled' };
     await this.throttle.reset(name);
-    const account = await this.findById(row.id);
-    return account ? { ok: true, account } : { ok: false, reason: 'invalid_credentials' };
+    return { ok: true, account: AccountStore.fromRow(row)! };
   }
 
   async create(input: NewAccount): Promise<Account> {
