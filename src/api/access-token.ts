@@ -40,12 +40,15 @@ export async function findValidAccessToken(
   const token = await provider.AccessToken.find(value);
   if (!token || token.isExpired || senderConstrained(token) || token.aud !== undefined) return null;
   if (!token.grantId || !token.accountId) return null;
-  const grant = await provider.Grant.find(token.grantId, { ignoreExpiration: true });
+  // Three independent look-ups by key: one round trip's wait instead of three.
+  const [grant, client, account] = await Promise.all([
+    provider.Grant.find(token.grantId, { ignoreExpiration: true }),
+    token.clientId ? provider.Client.find(token.clientId) : undefined,
+    accounts.findById(token.accountId),
+  ]);
   if (!grant || grant.isExpired) return null;
   if (grant.clientId !== token.clientId || grant.accountId !== token.accountId) return null;
-  const client = token.clientId ? await provider.Client.find(token.clientId) : undefined;
   if (!client) return null;
-  const account = await accounts.findById(token.accountId);
   if (!account || account.disabled) return null;
   return { value, token, grant, client, account, scopes: new Set(token.scope?.split(' ').filter(Boolean)) };
 }
