@@ -50,10 +50,11 @@ function askHidden(prompt: string, io: PasswordInput): Promise<string> {
       }
       return undefined;
     };
-    output.write(prompt);
+    // Echo off before the prompt shows: whatever is typed once it shows must never appear.
     input.setRawMode(true);
     input.resume();
     input.on('data', onData);
+    output.write(prompt);
   });
 }
 
