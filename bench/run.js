@@ -7,6 +7,7 @@
  *   npm run bench -- --smoke      seconds: two scenarios, for the test that keeps this script alive
  *   --targets bare,pg,pglite,pg2  --scenarios a,b  --connections 16,64  --warmup S  --duration S
  *   --soak S  --out FILE  --cpu-prof (Gatehouse nodes write .cpuprofile files to bench/results/profiles)
+ *   --env NAME=VALUE              extra environment for the Gatehouse nodes (repeatable)
  *   --database-url URL            the PostgreSQL server to create the benchmark's database on
  *                                 (default postgres://postgres@127.0.0.1:5432/postgres, or BENCH_DATABASE_URL)
  *
@@ -70,6 +71,7 @@ function options() {
       'cpu-prof': { type: 'boolean', default: false },
       'database-url': { type: 'string' },
       'bcrypt-cost': { type: 'string' },
+      env: { type: 'string', multiple: true },
     },
   });
   const mode = values.smoke ? 'smoke' : values.full ? 'full' : 'default';
@@ -121,10 +123,16 @@ function options() {
     warmup: Number(values.warmup ?? preset.warmup),
     duration: Number(values.duration ?? preset.duration),
     soak: Number(values.soak ?? preset.soak),
-    soakWarmup: Math.max(1, Math.min(30, Number(values.soak ?? preset.soak) / 4)),
+    // V8 grows its heap and the allocator its arenas during the first minute under load (heap used
+    // after a GC stays flat): the full run warms up that long before RSS is read.
+    soakWarmup: mode === 'full' ? 60 : Math.max(1, Math.min(10, Number(values.soak ?? preset.soak) / 4)),
     bcryptSeconds: preset.bcrypt,
     bcryptCost: Number(values['bcrypt-cost'] ?? 10),
     out: values.out,
+    /** Extra environment for the Gatehouse nodes (`--env DATABASE_POOL_MAX=4`), for experiments. */
+    env: Object.fromEntries(
+      (values.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    ),
     cpuProf: values['cpu-prof'] ?? false,
     adminUrl:
       values['database-url'] ??
@@ -174,9 +182,10 @@ async function cleanUp() {
 /**
  * Starts the node(s) of a target: for PostgreSQL a fresh database, for PGlite a temporary directory.
  * @param {Target} target @param {ReturnType<typeof options>} opts @param {string} tmp
- * @param {Record<string, string>} [env]
+ * @param {Record<string, string>} [extra]
  */
-async function startTarget(target, opts, tmp, env = {}) {
+async function startTarget(target, opts, tmp, extra = {}) {
+  const env = { ...opts.env, ...extra };
   const nodeArgs = opts.cpuProf
     ? ['--cpu-prof', `--cpu-prof-dir=${path.join(__dirname, 'results', 'profiles')}`]
     : [];
@@ -224,15 +233,20 @@ async function startTarget(target, opts, tmp, env = {}) {
  * One scenario at one concurrency against the nodes of a target (connections split between them).
  * @param {string} scenario @param {string[]} bases @param {number} connections
  * @param {{ pool: string[]; token?: string }} state @param {ReturnType<typeof options>} opts
- * @param {string} label
+ * @param {string} label @param {number} bound bcrypt compares per second
  */
-async function runScenario(scenario, bases, connections, state, opts, label) {
+async function runScenario(scenario, bases, connections, state, opts, label, bound) {
   const base = /** @type {string} */ (bases[0]);
   if (scenario === 'refresh_token') await fillRefreshPool(base, state.pool, connections + 4);
   if ((scenario === 'introspection' || scenario === 'profile') && !state.token)
     state.token = (await passwordTokens(base, 'openid profile')).access_token;
   const token = () => /** @type {string} */ (state.token);
-  const collector = new Collector(opts.warmup, opts.duration);
+  // Scenarios bound by bcrypt: the warm-up fills every connection's pipeline (c requests at the
+  // bound take c / bound seconds) and the window holds enough logins to count.
+  const slow = scenario === 'password' || scenario === 'authorization_code';
+  const warmup = slow ? Math.min(30, Math.max(opts.warmup, (1.5 * connections) / bound)) : opts.warmup;
+  const duration = slow ? Math.max(opts.duration, 4) : opts.duration;
+  const collector = new Collector(warmup, duration);
   let shown = '';
   const ticker = setInterval(() => {
     const phase = Date.now() < collector.startsAt ? 'warming up' : 'measuring';
@@ -242,7 +256,7 @@ async function runScenario(scenario, bases, connections, state, opts, label) {
     progress(`${label}  ${scenario}  c=${connections}  ${phase}  ${collector.latencies.length} responses`);
   }, 500);
   try {
-    const seconds = opts.warmup + opts.duration;
+    const seconds = warmup + duration;
     if (scenario === 'authorization_code') await logins({ bases, connections, collector });
     else {
       const request = {
@@ -278,13 +292,15 @@ async function soakAndPurge(target, opts, tmp) {
     );
   }, 4000);
   const collector = new Collector(opts.soakWarmup, opts.soak);
-  /** @type {{ afterWarmup: number | null; end: number | null; max: number }} */
-  const rss = { afterWarmup: null, end: null, max: 0 };
+  /** @type {{ afterWarmup: number | null; halfway: number | null; end: number | null; max: number }} */
+  const rss = { afterWarmup: null, halfway: null, end: null, max: 0 };
   const warm = setTimeout(() => (rss.afterWarmup = node.rss()), opts.soakWarmup * 1000);
+  const half = setTimeout(() => (rss.halfway = node.rss()), (opts.soakWarmup + opts.soak / 2) * 1000);
   const ticker = setInterval(() => {
     const now = node.rss() ?? 0;
     rss.max = Math.max(rss.max, now);
     const left = Math.max(0, Math.round((collector.endsAt - Date.now()) / 1000));
+    if (!process.stderr.isTTY && left % 30 !== 0) return;
     progress(
       `soak (${target.label})  ${left}s left  ${collector.latencies.length} responses  RSS ${Math.round(now / 2 ** 20)} MiB`,
     );
@@ -302,25 +318,31 @@ async function soakAndPurge(target, opts, tmp) {
     clearInterval(refresher);
     clearInterval(ticker);
     clearTimeout(warm);
+    clearTimeout(half);
   }
   rss.end = node.rss();
   const growth = rss.afterWarmup && rss.end ? (rss.end - rss.afterWarmup) / rss.afterWarmup : null;
+  const secondHalfGrowth = rss.halfway && rss.end ? (rss.end - rss.halfway) / rss.halfway : null;
   const soak = {
     target: target.name,
     connections: 16,
     ...collector.figures(),
     rssBytes: rss,
     growth,
+    secondHalfGrowth,
   };
 
   let purge = null;
   if (dbUrl) {
     progress('purge: counting and purging the token table');
+    // Expired means expired when the purge started: rows that expire while it runs are the next one's.
+    const cutoff = new Date();
     const count = async () =>
       servers.pgQuery(
         dbUrl,
-        `select model, count(*)::int as total, (count(*) filter (where expires_at < now()))::int as expired
+        `select model, count(*)::int as total, (count(*) filter (where expires_at < $1))::int as expired
            from oidc_payloads group by model order by model`,
+        [cutoff],
       );
     const before = await count();
     const { createDatabase } = require(path.join(servers.ROOT, 'dist', 'db', 'database.js'));
@@ -413,7 +435,15 @@ async function main() {
       for (const scenario of opts.scenarios) {
         if (target.kind === 'bare' && !BARE_SCENARIOS.has(scenario)) continue;
         for (const connections of opts.connections) {
-          const figures = await runScenario(scenario, bases, connections, state, opts, target.label);
+          const figures = await runScenario(
+            scenario,
+            bases,
+            connections,
+            state,
+            opts,
+            target.label,
+            bound.comparesPerSecond,
+          );
           results.push({
             target: target.name,
             label: target.label,
@@ -483,7 +513,7 @@ async function main() {
   if (soak) {
     const mib = (/** @type {number | null} */ b) => (b === null ? '-' : `${(b / 2 ** 20).toFixed(1)} MiB`);
     console.log(
-      `\nsoak: ${soak.seconds} s mixed traffic at c=16 on ${soakTarget?.label}: ${soak.rps} req/s, non-2xx ${soak.non2xx + soak.errors}; RSS after warm-up ${mib(soak.rssBytes.afterWarmup)}, after soak ${mib(soak.rssBytes.end)} (${soak.growth === null ? '-' : `${(soak.growth * 100).toFixed(1)}%`}), max ${mib(soak.rssBytes.max)}`,
+      `\nsoak: ${soak.seconds} s mixed traffic at c=16 on ${soakTarget?.label}: ${soak.rps} req/s, non-2xx ${soak.non2xx + soak.errors}; RSS after warm-up ${mib(soak.rssBytes.afterWarmup)}, after soak ${mib(soak.rssBytes.end)} (${soak.growth === null ? '-' : `${(soak.growth * 100).toFixed(1)}%`}), max ${mib(soak.rssBytes.max)}; second half ${soak.secondHalfGrowth === null ? '-' : `${(soak.secondHalfGrowth * 100).toFixed(1)}%`}`,
     );
   }
   if (purge)
