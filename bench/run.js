@@ -245,7 +245,7 @@ async function runScenario(scenario, bases, connections, state, opts, label, bou
   // bound take c / bound seconds) and the window holds enough logins to count.
   const slow = scenario === 'password' || scenario === 'authorization_code';
   const warmup = slow ? Math.min(30, Math.max(opts.warmup, (1.5 * connections) / bound)) : opts.warmup;
-  const duration = slow ? Math.max(opts.duration, 4) : opts.duration;
+  const duration = slow ? Math.max(opts.duration, 3) : opts.duration;
   const collector = new Collector(warmup, duration);
   let shown = '';
   const ticker = setInterval(() => {
