@@ -179,7 +179,7 @@ function resultsTable(results, bcryptPerSecond) {
       num(r.rps),
       num(r.latencyMs.p50),
       num(r.latencyMs.p99),
-      String(r.non2xx + r.errors),
+      r.requests ? String(r.non2xx + r.errors) : 'no responses',
       bare && bare.rps ? `${(r.rps / bare.rps).toFixed(2)}x` : '',
       bcryptBound ? `${(r.rps / bcryptPerSecond).toFixed(2)}x` : '',
     ]);
