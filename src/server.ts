@@ -9,6 +9,7 @@ import { createApp } from './app';
 import type { Config } from './config';
 import type { DatabaseOptions } from './db/database';
 import type { Logger } from './log';
+import { listenForClientChanges, type ClientChangeListener } from './clients/notifications';
 import { purgeOnce } from './purge';
 import { registerGrants } from './oidc/grants';
 import { createProvider } from './oidc/provider';
@@ -58,8 +59,10 @@ export async function startServer(
 ): Promise<RunningServer & { seeded: boolean }> {
   const services = await openServices(config, options);
   const { db, logger } = services;
+  let clientChanges: ClientChangeListener | undefined;
   try {
     const seeded = await seedDemoIfEmpty(services);
+    clientChanges = await listenForClientChanges(config.database, services.clients.cache, logger);
     await services.keys.ensure();
     let keysVersion = await services.keys.version();
     let current = await buildHandler(services);
@@ -103,6 +106,7 @@ export async function startServer(
       close() {
         closing ??= (async () => {
           for (const timer of timers) clearInterval(timer);
+          await clientChanges?.close();
           await new Promise<void>((resolve) => {
             server.close(() => resolve());
             server.closeIdleConnections();
@@ -113,6 +117,7 @@ export async function startServer(
       },
     };
   } catch (err) {
+    await clientChanges?.close();
     await db.destroy();
     throw err;
   }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
 import type { Database } from '../db/database';
+import { CLIENTS_CHANNEL, ClientCache } from './cache';
 
 export type StoredClient = ClientMetadata & { client_id: string; first_party?: boolean };
 
@@ -58,28 +59,63 @@ export function publicMetadata(client: StoredClient): Omit<StoredClient, 'client
 }
 
 export class ClientStore {
+  /**
+   * Off until the owner says notifications are heard (setEnabled): a process that cannot hear other
+   * processes' writes must read every time.
+   */
+  readonly cache = new ClientCache({ ttlMs: 60_000, maxEntries: 10_000, enabled: false });
+
   constructor(private readonly db: Database) {}
 
-  async findMetadata(clientId: string): Promise<StoredClient | null> {
+  private async read(clientId: string): Promise<StoredClient | null> {
     const row = await this.db<ClientRow>('clients').select('metadata').where('client_id', clientId).first();
     return row ? { ...row.metadata, client_id: clientId } : null;
   }
 
+  async findMetadata(clientId: string): Promise<StoredClient | null> {
+    const cached = this.cache.get(clientId);
+    if (cached) return cached;
+    const generation = this.cache.begin();
+    const client = await this.read(clientId);
+    if (client) this.cache.set(clientId, client, generation);
+    return client;
+  }
+
+  /**
+   * Runs a write and announces it in the same transaction (NOTIFY is delivered at commit), then
+   * forgets this process's copy.
+   */
+  private async write<T>(clientId: string, change: (trx: Database) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction(async (trx) => {
+        const result = await change(trx);
+        await trx.raw('select pg_notify(?, ?)', [CLIENTS_CHANNEL, clientId]);
+        return result;
+      });
+    } finally {
+      this.cache.invalidate(clientId);
+    }
+  }
+
   /** Inserts or replaces a client's metadata. */
   async save(metadata: StoredClient): Promise<void> {
-    await this.db('clients')
-      .insert({ client_id: metadata.client_id, metadata: JSON.stringify(metadata) })
-      .onConflict('client_id')
-      .merge({ metadata: JSON.stringify(metadata), updated_at: new Date() });
+    await this.write(metadata.client_id, (trx) =>
+      trx('clients')
+        .insert({ client_id: metadata.client_id, metadata: JSON.stringify(metadata) })
+        .onConflict('client_id')
+        .merge({ metadata: JSON.stringify(metadata), updated_at: new Date() }),
+    );
   }
 
   /** Inserts a client; false when the id is taken. */
   async insert(metadata: StoredClient): Promise<boolean> {
-    const rows = await this.db('clients')
-      .insert({ client_id: metadata.client_id, metadata: JSON.stringify(metadata) })
-      .onConflict('client_id')
-      .ignore()
-      .returning('client_id');
+    const rows = await this.write(metadata.client_id, (trx) =>
+      trx('clients')
+        .insert({ client_id: metadata.client_id, metadata: JSON.stringify(metadata) })
+        .onConflict('client_id')
+        .ignore()
+        .returning('client_id'),
+    );
     return rows.length > 0;
   }
 
@@ -97,7 +133,7 @@ export class ClientStore {
 
   /** Merges changes into a client's metadata; null for an unknown client. */
   async update(clientId: string, changes: Partial<StoredClient>): Promise<StoredClient | null> {
-    const current = await this.findMetadata(clientId);
+    const current = await this.read(clientId);
     if (!current) return null;
     const next = { ...current, ...changes, client_id: clientId };
     await this.save(next);
@@ -106,7 +142,7 @@ export class ClientStore {
 
   /** Replaces a confidential client's secret; returns the new secret (shown once), or null. */
   async rotateSecret(clientId: string): Promise<string | null> {
-    const current = await this.findMetadata(clientId);
+    const current = await this.read(clientId);
     if (!current || current.token_endpoint_auth_method === 'none') return null;
     const secret = generateSecret();
     await this.save({ ...current, client_secret: secret });
@@ -114,7 +150,7 @@ export class ClientStore {
   }
 
   async delete(clientId: string): Promise<boolean> {
-    return (await this.db('clients').where('client_id', clientId).delete()) > 0;
+    return (await this.write(clientId, (trx) => trx('clients').where('client_id', clientId).delete())) > 0;
   }
 
   async list(): Promise<StoredClient[]> {

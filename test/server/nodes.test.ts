@@ -63,6 +63,31 @@ describeOnPostgres('two processes on one PostgreSQL', () => {
     expect(await introspectOnB(tokens.access_token)).toEqual({ active: false });
   });
 
+  it('sees at once a client secret rotated by another process (the cache hears it)', async () => {
+    const basic = (secret: string) => `Basic ${Buffer.from(`demo-service:${secret}`).toString('base64')}`;
+    const token = (node: NodeProcess, secret: string) =>
+      fetch(`${node.url}/token`, {
+        method: 'POST',
+        headers: { authorization: basic(secret), 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      }).then((r) => r.status);
+    // Both nodes have the client in their caches now.
+    expect(await token(a, 'demo-service-secret')).toBe(200);
+    expect(await token(b, 'demo-service-secret')).toBe(200);
+
+    const secret = (await services.clients.rotateSecret('demo-service'))!;
+    // NOTIFY is delivered at commit; allow the listeners a moment to hear it.
+    const deadline = Date.now() + 2000;
+    for (const node of [a, b]) {
+      while ((await token(node, 'demo-service-secret')) !== 401) {
+        if (Date.now() > deadline) throw new Error(`${node.url} still accepts the old secret`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(await token(node, secret)).toBe(200);
+    }
+    await services.clients.update('demo-service', { client_secret: 'demo-service-secret' });
+  });
+
   it('serves and trusts keys rotated elsewhere, old and new alike', async () => {
     const jwksOf = async (url: string) =>
       ((await (await fetch(`${url}/jwks`)).json()) as { keys: { kid: string; alg: string }[] }).keys;

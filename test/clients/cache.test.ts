@@ -1,0 +1,60 @@
+/**
+ * The client cache: what it may keep and when it must forget.
+ */
+import { ClientCache } from '../../src/clients/cache';
+
+const client = (secret: string) => ({
+  client_id: 'c',
+  client_secret: secret,
+  redirect_uris: ['https://rp/cb'],
+});
+
+function cache(options: Partial<{ ttlMs: number; maxEntries: number; enabled: boolean }> = {}) {
+  return new ClientCache({ ttlMs: 60_000, maxEntries: 100, enabled: true, ...options });
+}
+
+it('keeps what was read and hands out copies', () => {
+  const c = cache();
+  c.set('c', client('s1'), c.begin());
+  const first = c.get('c')!;
+  (first.redirect_uris as string[]).push('https://evil/cb');
+  expect(c.get('c')).toEqual(client('s1'));
+});
+
+it('does not keep a read that began before an invalidation (a write raced it)', () => {
+  const c = cache();
+  const generation = c.begin();
+  c.invalidate('c');
+  c.set('c', client('stale'), generation);
+  expect(c.get('c')).toBeUndefined();
+});
+
+it('forgets an invalidated client and expired entries', () => {
+  const c = cache({ ttlMs: 1 });
+  c.set('c', client('s1'), c.begin());
+  c.invalidate('c');
+  expect(c.get('c')).toBeUndefined();
+  c.set('c', client('s1'), c.begin());
+  const until = Date.now() + 5;
+  while (Date.now() < until);
+  expect(c.get('c')).toBeUndefined();
+});
+
+it('keeps nothing while disabled, and forgets everything when switched', () => {
+  const c = cache({ enabled: false });
+  c.set('c', client('s1'), c.begin());
+  expect(c.get('c')).toBeUndefined();
+  c.setEnabled(true);
+  c.set('c', client('s1'), c.begin());
+  expect(c.get('c')).toEqual(client('s1'));
+  c.setEnabled(true);
+  expect(c.get('c')).toBeUndefined();
+});
+
+it('drops the oldest entry when full', () => {
+  const c = cache({ maxEntries: 2 });
+  for (const id of ['a', 'b', 'c']) c.set(id, { ...client(id), client_id: id }, c.begin());
+  expect(c.get('a')).toBeUndefined();
+  expect(c.get('b')?.client_id).toBe('b');
+  expect(c.get('c')?.client_id).toBe('c');
+});
