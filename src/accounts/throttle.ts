@@ -38,11 +38,15 @@ export class LoginThrottle {
   async recordFailure(username: string, now = new Date()): Promise<Date | null> {
     const key = username.toLowerCase();
     return this.db.transaction(async (trx) => {
-      await trx('login_throttle')
+      // Insert-or-lock in one statement: from here on the row exists and this transaction holds its
+      // lock, even when a concurrent reset deleted it a moment before (a separate insert-if-missing
+      // and SELECT FOR UPDATE could find nothing in between).
+      const [row] = (await trx('login_throttle')
         .insert({ username: key, failures: 0, window_started_at: now })
         .onConflict('username')
-        .ignore();
-      const row = (await trx<ThrottleRow>('login_throttle').where('username', key).forUpdate().first())!;
+        .merge({ username: key })
+        .returning('*')) as ThrottleRow[];
+      if (!row) throw new Error('login_throttle upsert returned no row');
       const windowOpen = now.getTime() - row.window_started_at.getTime() < this.policy.windowSeconds * 1000;
       const failures = windowOpen ? row.failures + 1 : 1;
       const lock = failures >= this.policy.maxAttempts;
