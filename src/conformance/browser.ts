@@ -8,10 +8,64 @@
 
 export type Fetch = typeof fetch;
 
-interface Cookie {
+export interface Cookie {
   name: string;
   value: string;
   path: string;
+  /** The Set-Cookie attributes as sent (HttpOnly, SameSite, …). */
+  attributes: string;
+}
+
+/**
+ * A cookie jar keyed by name and Path (RFC 6265 §5.1.4 path matching, longest path first), enough
+ * for one origin: the OP's.
+ */
+export class CookieJar {
+  private readonly cookies = new Map<string, Cookie>();
+
+  list(): Cookie[] {
+    return [...this.cookies.values()];
+  }
+
+  /** Drops every cookie (a browser that never signed in), or only those named. */
+  clear(names?: string[]): void {
+    for (const [key, cookie] of this.cookies)
+      if (!names || names.includes(cookie.name)) this.cookies.delete(key);
+  }
+
+  /** The Cookie header for a request to `url`. */
+  header(url: URL): string {
+    return [...this.cookies.values()]
+      .filter(
+        (c) =>
+          url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`),
+      )
+      .sort((a, b) => b.path.length - a.path.length)
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ');
+  }
+
+  /** Takes the Set-Cookie headers of a response to `url`; an empty or expired cookie is removed. */
+  store(url: URL, headers: Headers): void {
+    for (const line of headers.getSetCookie()) {
+      const [pair = '', ...attrs] = line.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const pathAttr = attrs.map((a) => a.trim()).find((a) => /^path=/i.test(a));
+      const path = pathAttr ? pathAttr.slice(5) : url.pathname.replace(/\/[^/]*$/, '') || '/';
+      const expired = attrs.some((a) => {
+        const trimmed = a.trim();
+        return (
+          (/^expires=/i.test(trimmed) && new Date(trimmed.slice(8)) < new Date()) ||
+          /^max-age=(0|-\d+)$/i.test(trimmed)
+        );
+      });
+      const key = `${name};${path}`;
+      if (!value || expired) this.cookies.delete(key);
+      else this.cookies.set(key, { name, value, path, attributes: attrs.join(';') });
+    }
+  }
 }
 
 export interface Page {
@@ -129,7 +183,7 @@ export interface RequestInit {
 }
 
 export class Browser {
-  private readonly jar = new Map<string, Cookie>();
+  readonly jar = new CookieJar();
   private readonly stops: Set<string>;
   /** Extra request headers sent with every request. */
   readonly headers: Record<string, string> = {
@@ -154,43 +208,11 @@ export class Browser {
     this.jar.clear();
   }
 
-  private cookieHeader(url: URL): string {
-    return [...this.jar.values()]
-      .filter(
-        (c) =>
-          url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`),
-      )
-      .sort((a, b) => b.path.length - a.path.length)
-      .map((c) => `${c.name}=${c.value}`)
-      .join('; ');
-  }
-
-  private store(url: URL, headers: Headers): void {
-    for (const line of headers.getSetCookie()) {
-      const [pair = '', ...attrs] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      const pathAttr = attrs.map((a) => a.trim()).find((a) => /^path=/i.test(a));
-      const path = pathAttr ? pathAttr.slice(5) : url.pathname.replace(/\/[^/]*$/, '') || '/';
-      const expired = attrs.some((a) => {
-        const trimmed = a.trim();
-        return (
-          (/^expires=/i.test(trimmed) && new Date(trimmed.slice(8)) < new Date()) ||
-          /^max-age=(0|-\d+)$/i.test(trimmed)
-        );
-      });
-      const key = `${name};${path}`;
-      if (!value || expired) this.jar.delete(key);
-      else this.jar.set(key, { name, value, path });
-    }
-  }
-
   /** One request, no redirects followed. */
   async request(url: string, init: RequestInit = {}): Promise<Response> {
     const target = new URL(url);
     const headers: Record<string, string> = { ...this.headers, ...init.headers };
-    const cookie = this.cookieHeader(target);
+    const cookie = this.jar.header(target);
     if (cookie) headers.cookie = cookie;
     let body: string | undefined;
     if (init.form) {
@@ -203,7 +225,7 @@ export class Browser {
       body,
       redirect: 'manual',
     });
-    this.store(target, res.headers);
+    this.jar.store(target, res.headers);
     return res;
   }
 

@@ -1,23 +1,19 @@
 /**
- * A minimal browser for HTTP-level tests: a cookie jar honouring Path, manual redirects (stopping at
- * the relying party's redirect URI), and form submission from the HTML the server rendered. Pages
- * are parsed with a few regular expressions: enough for Gatehouse's own small templates.
+ * A minimal browser for HTTP-level tests, on the conformance battery's cookie jar and page helpers
+ * (src/conformance/browser.ts): manual redirects stopping at the relying party's redirect URIs by
+ * prefix, form submission from the HTML the server rendered, and access to the cookies themselves.
  */
+import {
+  CookieJar,
+  decodeEntities,
+  textOf,
+  type Cookie,
+  type Outcome,
+  type Page,
+} from '../../../src/conformance/browser';
 import { oidc } from '../../support/rp';
 
-interface Cookie {
-  name: string;
-  value: string;
-  path: string;
-  attributes: string;
-}
-
-export interface Page {
-  url: string;
-  status: number;
-  headers: Headers;
-  html: string;
-}
+export { decodeEntities, textOf, type Outcome, type Page };
 
 export interface Form {
   action: string;
@@ -25,18 +21,6 @@ export interface Form {
   fields: Record<string, string>;
   /** Submit buttons: name=value pairs (a button without a name has name ''). */
   buttons: { name: string; value: string; text: string }[];
-}
-
-export type Outcome = { kind: 'page'; page: Page } | { kind: 'callback'; url: URL; status: number };
-
-export function decodeEntities(text: string): string {
-  return text
-    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
-    .replace(/&#x([0-9a-f]+);/gi, (_, code: string) => String.fromCodePoint(parseInt(code, 16)))
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
 }
 
 function attribute(tag: string, name: string): string | undefined {
@@ -69,57 +53,20 @@ export function formsOf(page: Page): Form[] {
   return forms;
 }
 
-/** The visible text of a page, tags stripped and whitespace collapsed. */
-export function textOf(page: Page): string {
-  return decodeEntities(
-    page.html
-      .replace(/<head>[\s\S]*<\/head>/i, '')
-      .replace(/<[^>]+>/g, ' ')
-      .replace(/\s+/g, ' ')
-      .trim(),
-  );
-}
-
 export class Browser {
-  private readonly jar = new Map<string, Cookie>();
+  private readonly jar = new CookieJar();
   /** Extra request headers sent with every request (Accept-Language, Sec-Fetch-Site...). */
   readonly headers: Record<string, string> = { accept: 'text/html,application/xhtml+xml' };
 
   constructor(private readonly stopAt: string[] = []) {}
 
   cookies(): Cookie[] {
-    return [...this.jar.values()];
+    return this.jar.list();
   }
 
   /** Drops every cookie (a new browser profile), or only those named. */
   clear(names?: string[]): void {
-    for (const [key, cookie] of this.jar) if (!names || names.includes(cookie.name)) this.jar.delete(key);
-  }
-
-  private cookieHeader(url: URL): string {
-    return [...this.jar.values()]
-      .filter(
-        (c) =>
-          url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`),
-      )
-      .sort((a, b) => b.path.length - a.path.length)
-      .map((c) => `${c.name}=${c.value}`)
-      .join('; ');
-  }
-
-  private store(url: URL, headers: Headers): void {
-    for (const line of headers.getSetCookie()) {
-      const [pair = '', ...attrs] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      const pathAttr = attrs.map((a) => a.trim()).find((a) => /^path=/i.test(a));
-      const path = pathAttr ? pathAttr.slice(5) : url.pathname.replace(/\/[^/]*$/, '') || '/';
-      const expired = attrs.some((a) => /^\s*expires=/i.test(a) && new Date(a.trim().slice(8)) < new Date());
-      const key = `${name};${path}`;
-      if (!value || expired) this.jar.delete(key);
-      else this.jar.set(key, { name, value, path, attributes: attrs.join(';') });
-    }
+    this.jar.clear(names);
   }
 
   /** One request, no redirects followed. */
@@ -129,7 +76,7 @@ export class Browser {
   ): Promise<Response> {
     const target = new URL(url);
     const headers: Record<string, string> = { ...this.headers, ...init.headers };
-    const cookie = this.cookieHeader(target);
+    const cookie = this.jar.header(target);
     if (cookie) headers.cookie = cookie;
     let body: string | undefined;
     if (init.form) {
@@ -142,7 +89,7 @@ export class Browser {
       body,
       redirect: 'manual',
     });
-    this.store(target, res.headers);
+    this.jar.store(target, res.headers);
     return res;
   }
 
