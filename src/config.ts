@@ -8,6 +8,12 @@ import { z } from 'zod';
 /** The secret used when SECRET_KEY is not set outside production; production refuses it. */
 export const DEV_SECRET_KEY = 'gatehouse-development-secret-do-not-use-in-production';
 
+/** A request limit: at most `points` requests per fixed window of `durationSeconds`. */
+export interface RateLimit {
+  points: number;
+  durationSeconds: number;
+}
+
 export type DatabaseConfig =
   { kind: 'postgres'; url: string; poolMax: number } | { kind: 'embedded'; dataDir: string | null };
 
@@ -47,10 +53,27 @@ export interface Config {
     webhookTimeoutMs: number;
     smtpUrl: string | null;
     smtpFrom: string;
+    /**
+     * smtp:// must upgrade with STARTTLS or fail (production, unless SMTP_INSECURE=true); otherwise
+     * it upgrades when the server offers it. smtps:// is TLS from the start either way.
+     */
+    smtpRequireTls: boolean;
   };
   api: {
     corsOrigins: string[];
     bodyLimitBytes: number;
+  };
+  /** Limits shared by every node (counted in the database); null turns one off. */
+  rateLimits: {
+    /** Login form posts per source. */
+    login: RateLimit | null;
+    /** Password and one-time-code grant requests per source. */
+    token: RateLimit | null;
+    /** Failed client authentications at the token, introspection and revocation endpoints per source. */
+    clientAuthFailures: RateLimit | null;
+    /** /api/request-otp per source, and per requested name. */
+    otpRequest: RateLimit | null;
+    otpRequestName: RateLimit | null;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -74,6 +97,28 @@ const seconds = (def: number) =>
     .positive()
     .max(10 * 365 * 86400)
     .default(def);
+
+/** `POINTS/SECONDS` (e.g. `60/60`), or `0` / `off` for no limit (null). */
+const rateLimit = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((value, ctx): RateLimit | null => {
+      const v = value.trim().toLowerCase();
+      if (v === '0' || v === 'off') return null;
+      const match = /^(\d{1,7})\/(\d{1,8})$/.exec(v);
+      const points = Number(match?.[1]);
+      const durationSeconds = Number(match?.[2]);
+      const inRange = (n: number, max: number) => n >= 1 && n <= max;
+      if (!match || !inRange(points, 1_000_000) || !inRange(durationSeconds, 365 * 86400)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be POINTS/SECONDS (1-1000000 per 1-31536000 seconds, e.g. 60/60), 0 or off',
+        });
+        return z.NEVER;
+      }
+      return { points, durationSeconds };
+    });
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -107,6 +152,7 @@ const schema = z.object({
   OTP_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   SMTP_FROM: z.string().min(3).default('Gatehouse <no-reply@localhost>'),
+  SMTP_INSECURE: bool.default(false),
   API_CORS_ORIGINS: z
     .string()
     .default('')
@@ -123,6 +169,11 @@ const schema = z.object({
     .min(1024)
     .max(10 * 1024 * 1024)
     .default(64 * 1024),
+  RATE_LIMIT_LOGIN: rateLimit('60/60'),
+  RATE_LIMIT_TOKEN: rateLimit('300/60'),
+  RATE_LIMIT_CLIENT_AUTH_FAILURES: rateLimit('30/60'),
+  RATE_LIMIT_OTP_REQUEST: rateLimit('30/600'),
+  RATE_LIMIT_OTP_REQUEST_NAME: rateLimit('10/3600'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -151,6 +202,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (e.BCRYPT_COST < 10) problems.push('BCRYPT_COST: must be at least 10 in production');
     if (e.OTP_DELIVERY === 'log')
       problems.push('OTP_DELIVERY: log prints codes and is refused in production');
+    // The body carries the code: never in clear over the network.
+    if (e.OTP_WEBHOOK_URL && new URL(e.OTP_WEBHOOK_URL).protocol !== 'https:')
+      problems.push('OTP_WEBHOOK_URL: must be https in production');
   }
   if (e.OTP_DELIVERY === 'webhook') {
     if (!e.OTP_WEBHOOK_URL) problems.push('OTP_WEBHOOK_URL: required when OTP_DELIVERY=webhook');
@@ -202,8 +256,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       webhookTimeoutMs: e.OTP_WEBHOOK_TIMEOUT_MS,
       smtpUrl: e.SMTP_URL ?? null,
       smtpFrom: e.SMTP_FROM,
+      smtpRequireTls: production && !e.SMTP_INSECURE,
     },
     api: { corsOrigins: e.API_CORS_ORIGINS, bodyLimitBytes: e.API_BODY_LIMIT },
+    rateLimits: {
+      login: e.RATE_LIMIT_LOGIN,
+      token: e.RATE_LIMIT_TOKEN,
+      clientAuthFailures: e.RATE_LIMIT_CLIENT_AUTH_FAILURES,
+      otpRequest: e.RATE_LIMIT_OTP_REQUEST,
+      otpRequestName: e.RATE_LIMIT_OTP_REQUEST_NAME,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,11 +1,13 @@
 /**
- * Purging of expired state: tokens, sessions, interactions and codes (oidc_payloads), and stale
- * sign-in throttling rows. Runs in short batches, each its own transaction, and on one node at a
- * time: a batch runs only while its transaction holds the advisory lock (PostgreSQL §9.27.10).
+ * Purging of expired state: tokens, sessions, interactions and codes (oidc_payloads), stale
+ * sign-in throttling rows, and the counts of rate-limit windows that have ended (rate_limits). Runs
+ * in short batches, each its own transaction, and on one node at a time: a batch runs only while its
+ * transaction holds the advisory lock (PostgreSQL §9.27.10).
  */
 import type { Database } from './db/database';
 import { deleteStaleOtpBatch } from './accounts/otp';
-import { deleteExpiredBatch } from './oidc/adapter';
+import { deleteExpiredBatch } from './oidc/payloads';
+import { deleteExpiredRateLimitBatch } from './security/rate-limits';
 
 const PURGE_LOCK = 72616402;
 
@@ -38,6 +40,7 @@ export const PURGERS: Record<string, BatchDeleter> = {
   oidc_payloads: deleteExpiredBatch,
   login_throttle: deleteStaleThrottleBatch,
   otp_codes: deleteStaleOtpBatch,
+  rate_limits: deleteExpiredRateLimitBatch,
 };
 
 /**

@@ -25,12 +25,16 @@ export function createRouters(services: Services, provider: Provider): Router[] 
     logger: services.logger,
     otpTtlSeconds: services.config.otp.ttlSeconds,
     bodyLimitBytes: services.config.api.bodyLimitBytes,
+    rateLimits: services.rateLimits,
+    proxy: services.config.proxy,
   });
   // The login, consent and logout pages come first: nothing else answers under /interaction.
   const interactions = interactionRouter({
     provider,
     accounts: services.accounts,
     logger: services.logger,
+    rateLimits: services.rateLimits,
+    proxy: services.config.proxy,
   });
   // CORS for all of /api first; the sidecar API (with its /api catch-all 404) after the integrator.
   return [

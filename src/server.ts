@@ -14,6 +14,7 @@ import { purgeOnce } from './purge';
 import { registerGrants } from './oidc/grants';
 import { createProvider } from './oidc/provider';
 import { createProviderExtensions, createRouters } from './routes';
+import { limitClientAuthFailures } from './security/client-auth-failures';
 import { openServices, seedDemoIfEmpty, type Services } from './services';
 
 export interface RunningServer {
@@ -42,7 +43,20 @@ async function buildHandler(
     { db, accounts: services.accounts, clients: services.clients, keys, logger },
     createProviderExtensions(services),
   );
-  registerGrants(provider, { accounts: services.accounts, otps: services.otps });
+  // The first middleware Gatehouse adds to the provider: a refused source reaches none of the others.
+  provider.use(
+    limitClientAuthFailures({
+      paths: ['token', 'introspection', 'revocation'].map((route) => provider.pathFor(route)),
+      rateLimits: services.rateLimits,
+      proxy: config.proxy,
+    }),
+  );
+  registerGrants(provider, {
+    accounts: services.accounts,
+    otps: services.otps,
+    rateLimits: services.rateLimits,
+    proxy: config.proxy,
+  });
   const app = createApp(config, {
     db,
     provider,

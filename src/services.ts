@@ -11,7 +11,9 @@ import { ServiceKeyStore } from './clients/service-keys';
 import type { Config } from './config';
 import { SEEDS_DIR, createDatabase, migrate, type Database, type DatabaseOptions } from './db/database';
 import { createLogger, type Logger } from './log';
+import { revokeAccountState } from './oidc/payloads';
 import { KeyStore } from './oidc/keys';
+import { createRateLimits, type RateLimits } from './security/rate-limits';
 
 export interface Stores {
   accounts: AccountStore;
@@ -20,6 +22,8 @@ export interface Stores {
   otps: OtpStore;
   roles: RoleStore;
   keys: KeyStore;
+  /** The request limits, counted in the database so that every node shares them. */
+  rateLimits: RateLimits;
 }
 
 export interface Services extends Stores {
@@ -29,7 +33,11 @@ export interface Services extends Stores {
 }
 
 export function createStores(config: Config, db: Database): Stores {
-  const accounts = new AccountStore(db, { bcryptCost: config.bcryptCost, lockout: config.lockout });
+  const accounts = new AccountStore(db, {
+    bcryptCost: config.bcryptCost,
+    lockout: config.lockout,
+    revokeState: revokeAccountState,
+  });
   return {
     accounts,
     clients: new ClientStore(db),
@@ -37,6 +45,7 @@ export function createStores(config: Config, db: Database): Stores {
     otps: new OtpStore(db, accounts, config.otp, config.secretKey),
     roles: new RoleStore(db),
     keys: new KeyStore(db, config.secretKey),
+    rateLimits: createRateLimits(db, config.rateLimits),
   };
 }
 

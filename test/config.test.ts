@@ -70,6 +70,35 @@ describe('defaults', () => {
   });
 });
 
+describe('rate limits', () => {
+  it('defaults to limits a normal user never meets', () => {
+    expect(loadConfig({}).rateLimits).toEqual({
+      login: { points: 60, durationSeconds: 60 },
+      token: { points: 300, durationSeconds: 60 },
+      clientAuthFailures: { points: 30, durationSeconds: 60 },
+      otpRequest: { points: 30, durationSeconds: 600 },
+      otpRequestName: { points: 10, durationSeconds: 3600 },
+    });
+  });
+
+  it('reads POINTS/SECONDS, and 0 or off turns one off', () => {
+    const config = loadConfig({
+      RATE_LIMIT_LOGIN: '5/10',
+      RATE_LIMIT_TOKEN: '0',
+      RATE_LIMIT_CLIENT_AUTH_FAILURES: 'off',
+      RATE_LIMIT_OTP_REQUEST: ' 2/3600 ',
+      RATE_LIMIT_OTP_REQUEST_NAME: 'OFF',
+    });
+    expect(config.rateLimits).toEqual({
+      login: { points: 5, durationSeconds: 10 },
+      token: null,
+      clientAuthFailures: null,
+      otpRequest: { points: 2, durationSeconds: 3600 },
+      otpRequestName: null,
+    });
+  });
+});
+
 describe('bad values name the variable', () => {
   it.each([
     [{ PORT: 'abc' }, /PORT: /],
@@ -84,6 +113,12 @@ describe('bad values name the variable', () => {
     [{ OTP_DELIVERY: 'webhook' }, /OTP_WEBHOOK_URL: required.*OTP_WEBHOOK_SECRET: required/],
     [{ OTP_DELIVERY: 'smtp' }, /SMTP_URL: required/],
     [{ API_CORS_ORIGINS: 'https://ok.example, not a url' }, /API_CORS_ORIGINS/],
+    [{ RATE_LIMIT_LOGIN: '60' }, /RATE_LIMIT_LOGIN: must be POINTS\/SECONDS/],
+    [{ RATE_LIMIT_TOKEN: '0/60' }, /RATE_LIMIT_TOKEN: must be POINTS\/SECONDS/],
+    [{ RATE_LIMIT_CLIENT_AUTH_FAILURES: '30/0' }, /RATE_LIMIT_CLIENT_AUTH_FAILURES: /],
+    [{ RATE_LIMIT_OTP_REQUEST: '-1/60' }, /RATE_LIMIT_OTP_REQUEST: /],
+    [{ RATE_LIMIT_OTP_REQUEST_NAME: '10 per hour' }, /RATE_LIMIT_OTP_REQUEST_NAME: /],
+    [{ RATE_LIMIT_LOGIN: '1.5/60' }, /RATE_LIMIT_LOGIN: /],
   ])('%o', (env, pattern) => {
     expect(message(env)).toMatch(pattern);
   });
@@ -108,6 +143,7 @@ describe('production', () => {
     [{ SEED_DEMO: 'true' }, 'SEED_DEMO: the demo data is refused in production'],
     [{ BCRYPT_COST: '8' }, 'BCRYPT_COST: must be at least 10 in production'],
     [{ OTP_DELIVERY: 'log' }, 'OTP_DELIVERY: log prints codes and is refused in production'],
+    [{ OTP_WEBHOOK_URL: 'http://hooks.example.com/otp' }, 'OTP_WEBHOOK_URL: must be https in production'],
   ])('refuses %o', (override, expected) => {
     expect(message({ ...production, ...override })).toContain(expected);
   });
@@ -115,5 +151,22 @@ describe('production', () => {
   it('sends no codes unless a delivery is configured', () => {
     const { OTP_DELIVERY: _unset, ...env } = production;
     expect(loadConfig(env).otp.delivery).toBe('disabled');
+  });
+
+  it('posts codes to an https webhook only', () => {
+    const webhook = { OTP_DELIVERY: 'webhook', OTP_WEBHOOK_SECRET: 'a-webhook-secret-of-16+' };
+    const https = { ...production, ...webhook, OTP_WEBHOOK_URL: 'https://hooks.example.com/otp' };
+    expect(loadConfig(https).otp.webhookUrl).toBe('https://hooks.example.com/otp');
+    expect(loadConfig({ ...webhook, OTP_WEBHOOK_URL: 'http://localhost:9000/otp' }).otp.webhookUrl).toBe(
+      'http://localhost:9000/otp',
+    );
+  });
+
+  it('requires STARTTLS of an smtp:// server unless SMTP_INSECURE=true', () => {
+    const smtp = { OTP_DELIVERY: 'smtp', SMTP_URL: 'smtp://mail.example.com:587' };
+    expect(loadConfig({ ...production, ...smtp }).otp.smtpRequireTls).toBe(true);
+    expect(loadConfig({ ...production, ...smtp, SMTP_INSECURE: 'true' }).otp.smtpRequireTls).toBe(false);
+    expect(loadConfig(smtp).otp.smtpRequireTls).toBe(false);
+    expect(message({ ...production, ...smtp, SMTP_INSECURE: 'maybe' })).toMatch(/SMTP_INSECURE: /);
   });
 });

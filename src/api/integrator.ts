@@ -11,7 +11,8 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { Provider } from 'oidc-provider';
 import { deliverInBackground, type OtpDelivery } from '../accounts/delivery';
-import { MAX_USERNAME_LENGTH, type OtpStore } from '../accounts/otp';
+import type { OtpStore } from '../accounts/otp';
+import { MAX_USERNAME_LENGTH } from '../accounts/username';
 import type { ClientStore, StoredClient } from '../clients/store';
 import type { ServiceKeyStore } from '../clients/service-keys';
 import { GatehouseError, badRequest } from '../errors';
@@ -19,6 +20,8 @@ import { bodyOf, parseBody } from '../http/body';
 import type { Logger } from '../log';
 import * as otpGrant from '../oidc/grants/otp';
 import * as passwordGrant from '../oidc/grants/password';
+import { nameKey, type RateLimitKind, type RateLimits } from '../security/rate-limits';
+import { sourceOf } from '../security/source';
 
 export const INTEGRATOR_PATHS = {
   requestOtp: '/api/request-otp',
@@ -37,6 +40,10 @@ export interface IntegratorDeps {
   logger: Logger;
   otpTtlSeconds: number;
   bodyLimitBytes: number;
+  /** RATE_LIMIT_OTP_REQUEST (per source) and RATE_LIMIT_OTP_REQUEST_NAME (per name). */
+  rateLimits: RateLimits;
+  /** PROXY: the source is the last X-Forwarded-For entry. */
+  proxy: boolean;
 }
 
 /** Both spellings of a path: `/x` and `/x/` (integrators written against the seed use either). */
@@ -73,6 +80,15 @@ const invalidServiceKey = (message: string) =>
   new GatehouseError('invalid_client', 401, message, {
     headers: { 'WWW-Authenticate': `${SERVICE_KEY_HEADER} realm="gatehouse"` },
   });
+
+/** Counts one request; over the limit, the same 429 as the resend interval's. */
+async function refuseOverLimit(limits: RateLimits, kind: RateLimitKind, key: string, what: string) {
+  const verdict = await limits.consume(kind, key);
+  if (verdict.ok) return;
+  throw new GatehouseError('too_many_requests', 429, `${what}; retry after ${verdict.retryAfterSeconds} s`, {
+    headers: { 'Retry-After': String(verdict.retryAfterSeconds) },
+  });
+}
 
 export function createIntegratorRouter(deps: IntegratorDeps): Router {
   const router = new Router();
@@ -152,8 +168,22 @@ export function createIntegratorRouter(deps: IntegratorDeps): Router {
         throw badRequest(`'username' is longer than ${MAX_USERNAME_LENGTH} characters`, {
           username: `at most ${MAX_USERNAME_LENGTH} characters`,
         });
+      // Before the store is asked: a refused request sends nothing and writes no code. The name is
+      // counted whether or not an account has it, so this refusal does not tell either.
+      const source = sourceOf(ctx.req, deps.proxy);
+      await refuseOverLimit(deps.rateLimits, 'otpRequest', source, 'too many codes were requested');
+      const name = nameKey(username);
+      await refuseOverLimit(
+        deps.rateLimits,
+        'otpRequestName',
+        name,
+        'too many codes were requested for this username',
+      );
       const result = await deps.otps.request(username);
       if (result.status === 'throttled') {
+        // Within the resend interval nothing is created: an impatient client retrying does not use up
+        // the name's codes for the hour.
+        await deps.rateLimits.refund('otpRequestName', name);
         throw new GatehouseError(
           'too_many_requests',
           429,

@@ -7,6 +7,7 @@ import type { Provider } from 'oidc-provider';
 import type { AccountStore } from '../accounts/store';
 import type { Logger } from '../log';
 import type { ProviderExtensions } from '../oidc/provider';
+import type { RateLimits } from '../security/rate-limits';
 import { renderNotFound } from './not-found';
 import { createPageConfiguration } from './provider-pages';
 import { createInteractionRouter } from './routes';
@@ -22,6 +23,8 @@ export function interactionRouter(deps: {
   provider: Provider;
   accounts: AccountStore;
   logger: Logger;
+  rateLimits: RateLimits;
+  proxy: boolean;
 }): Router {
   const pages = createPages();
   deps.provider.use(renderNotFound(pages));

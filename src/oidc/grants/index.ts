@@ -8,9 +8,10 @@ import type { AccountStore } from '../../accounts/store';
 import { SUPPORTED_SCOPES } from '../claims';
 import * as otp from './otp';
 import * as password from './password';
+import type { GrantLimits } from './rate-limit';
 import { unauthorizedClientForGrants } from './unauthorized-client';
 
-export interface GrantDeps {
+export interface GrantDeps extends GrantLimits {
   accounts: AccountStore;
   otps: OtpStore;
 }
@@ -21,9 +22,13 @@ export function registerGrants(provider: Provider, deps: GrantDeps): void {
   const scopes = new Set(SUPPORTED_SCOPES);
   provider.registerGrantType(
     password.grantType,
-    password.createHandler(provider, deps.accounts, scopes),
+    password.createHandler(provider, deps.accounts, scopes, deps),
     password.parameters,
   );
-  provider.registerGrantType(otp.grantType, otp.createHandler(provider, deps.otps, scopes), otp.parameters);
+  provider.registerGrantType(
+    otp.grantType,
+    otp.createHandler(provider, deps.otps, scopes, deps),
+    otp.parameters,
+  );
   provider.use(unauthorizedClientForGrants(new Set(EXTENSION_GRANT_TYPES)));
 }
