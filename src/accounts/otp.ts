@@ -11,6 +11,7 @@
 import { createHmac, hkdfSync, randomInt } from 'node:crypto';
 import type { Database } from '../db/database';
 import type { Account, AccountStore } from './store';
+import { usernameKey } from './username';
 
 export interface OtpPolicy {
   ttlSeconds: number;
@@ -19,9 +20,6 @@ export interface OtpPolicy {
 }
 
 export const OTP_DIGITS = 6;
-
-/** Longer names cannot exist (accounts.username is 150 characters); refuse them before any write. */
-export const MAX_USERNAME_LENGTH = 150;
 
 /** A code just created for an account, to be delivered to it. */
 export interface IssuedOtp {
@@ -76,12 +74,13 @@ export class OtpStore {
    * the caller answers alike either way.
    */
   async request(username: string, now = new Date()): Promise<OtpRequestResult> {
-    const name = username.trim();
-    const key = name.toLowerCase();
+    const key = usernameKey(username);
+    // No account can have this name: accepted like any unknown name, and nothing is written.
+    if (!key) return { status: 'accepted', issued: null };
     // The same queries run for every name, so the time taken does not tell either.
     const [account, lockedUntil] = await Promise.all([
-      this.accounts.findByUsername(name),
-      this.accounts.throttle.lockedUntil(name, now),
+      this.accounts.findByUsername(key),
+      this.accounts.throttle.lockedUntil(key, now),
     ]);
     const eligible = account && !account.disabled && !lockedUntil ? account : null;
     const code = eligible ? generateCode() : null;
@@ -123,15 +122,15 @@ export class OtpStore {
    * code, an expired or used one and an unknown name are one answer and one failure towards the lockout.
    */
   async authenticate(username: string, code: string, now = new Date()): Promise<OtpAuthResult> {
-    const name = username.trim();
-    const key = name.toLowerCase();
-    if (name.length > MAX_USERNAME_LENGTH) return { ok: false, reason: 'invalid_code' };
-    const lockedUntil = await this.accounts.throttle.lockedUntil(name, now);
-    if (lockedUntil) return { ok: false, reason: 'locked', lockedUntil };
+    const key = usernameKey(username);
+    if (!key) return { ok: false, reason: 'invalid_code' };
+    // Counted before the code is looked at, as passwords are (LoginThrottle.reserve).
+    const reservation = await this.accounts.throttle.reserve(key, now);
+    if (!reservation.ok) return { ok: false, reason: 'locked', lockedUntil: reservation.lockedUntil };
 
     const accountId = await this.consume(key, this.hash(key, code.trim()), now);
     if (!accountId) {
-      const locked = await this.accounts.throttle.recordFailure(name, now);
+      const locked = await this.accounts.throttle.fail(key, reservation, now);
       return locked
         ? { ok: false, reason: 'locked', lockedUntil: locked }
         : { ok: false, reason: 'invalid_code' };
@@ -139,8 +138,9 @@ export class OtpStore {
     const account = await this.accounts.findById(accountId);
     // The code was sent to this account; if its name has changed since, the code is void.
     if (!account || account.username.toLowerCase() !== key) return { ok: false, reason: 'invalid_code' };
+    const released = await this.accounts.throttle.succeed(key, now);
+    if (!released.ok) return { ok: false, reason: 'locked', lockedUntil: released.lockedUntil };
     if (account.disabled) return { ok: false, reason: 'disabled' };
-    await this.accounts.throttle.reset(name);
     return { ok: true, account };
   }
 

@@ -10,6 +10,8 @@ export class PasswordHasher {
   constructor(readonly cost: number) {}
 
   hash(password: string): Promise<string> {
+    // bcrypt stops reading at U+0000: "secret\0anything" would set the password "secret".
+    if (password.includes('\0')) return Promise.reject(new Error('a password must not contain U+0000'));
     return bcrypt.hash(password, this.cost);
   }
 

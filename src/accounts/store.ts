@@ -4,8 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database';
+import { isStorableText } from '../db/text';
 import { PasswordHasher } from './password';
 import { LoginThrottle, type LockoutPolicy } from './throttle';
+import { usernameKey } from './username';
 
 export interface Address {
   formatted?: string;
@@ -112,18 +114,25 @@ function toAccount(row: AccountRow, roles: string[]): Account {
   };
 }
 
-export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,149}$/;
+/**
+ * Ends every session, grant and token of an account, inside the transaction that changed it. Passed
+ * in by the composition root: the provider's storage is not this module's to know.
+ */
+export type RevokeAccountState = (trx: Database, accountId: string) => Promise<number>;
 
 export class AccountStore {
   readonly passwords: PasswordHasher;
   readonly throttle: LoginThrottle;
 
+  private readonly revokeState: RevokeAccountState;
+
   constructor(
     private readonly db: Database,
-    options: { bcryptCost: number; lockout: LockoutPolicy },
+    options: { bcryptCost: number; lockout: LockoutPolicy; revokeState?: RevokeAccountState },
   ) {
     this.passwords = new PasswordHasher(options.bcryptCost);
     this.throttle = new LoginThrottle(db, options.lockout);
+    this.revokeState = options.revokeState ?? (async () => 0);
   }
 
   // Roles come back in the same query, aggregated, so a look-up is one round trip.
@@ -149,31 +158,36 @@ export class AccountStore {
   }
 
   async findByUsername(username: string): Promise<Account | null> {
-    return AccountStore.fromRow(
-      await this.selectAccounts().whereRaw('lower(a.username) = ?', [username.toLowerCase()]).first(),
-    );
+    const key = usernameKey(username);
+    if (!key) return null;
+    return AccountStore.fromRow(await this.selectAccounts().whereRaw('lower(a.username) = ?', [key]).first());
   }
 
   /**
-   * Verifies a username and password. A locked name is refused before the password is checked; an
-   * unknown user costs one bcrypt compare like a known one; failures count towards the lockout.
+   * Verifies a username and password. The attempt is counted before the password is checked (see
+   * LoginThrottle), so a locked name, or one whose attempts a burst has taken, never reaches bcrypt; an
+   * unknown user costs one bcrypt compare like a known one; a success takes the count back.
    */
   async authenticate(username: string, password: string): Promise<AuthResult> {
-    const name = username.trim();
-    const lockedUntil = await this.throttle.lockedUntil(name);
-    if (lockedUntil) return { ok: false, reason: 'locked', lockedUntil };
+    const key = usernameKey(username);
+    // No account has such a name: the answer of an unknown one, with nothing written.
+    if (!key) return { ok: false, reason: 'invalid_credentials' };
+    const reservation = await this.throttle.reserve(key);
+    if (!reservation.ok) return { ok: false, reason: 'locked', lockedUntil: reservation.lockedUntil };
 
     // The whole account (with its roles) in the one look-up: no second query by id on success.
-    const row = await this.selectAccounts().whereRaw('lower(a.username) = ?', [name.toLowerCase()]).first();
-    const ok = await this.passwords.verify(password, row?.password_hash);
+    const row = await this.selectAccounts().whereRaw('lower(a.username) = ?', [key]).first();
+    // No password holds U+0000 (PasswordHasher refuses it), and bcrypt would stop reading at it.
+    const ok = isStorableText(password) && (await this.passwords.verify(password, row?.password_hash));
     if (!ok || !row) {
-      const locked = await this.throttle.recordFailure(name);
+      const locked = await this.throttle.fail(key, reservation);
       return locked
         ? { ok: false, reason: 'locked', lockedUntil: locked }
         : { ok: false, reason: 'invalid_credentials' };
     }
+    const released = await this.throttle.succeed(key);
+    if (!released.ok) return { ok: false, reason: 'locked', lockedUntil: released.lockedUntil };
     if (row.disabled) return { ok: false, reason: 'disabled' };
-    await this.throttle.reset(name);
     return { ok: true, account: AccountStore.fromRow(row)! };
   }
 
@@ -207,17 +221,28 @@ export class AccountStore {
     return updated ? this.findById(id) : null;
   }
 
+  /**
+   * A new password (set by an administrator, or a reset) ends everything signed in with the old one:
+   * sessions, grants, refresh and access tokens go in the same transaction.
+   */
   async setPassword(id: string, password: string): Promise<boolean> {
     const passwordHash = await this.passwords.hash(password);
-    const updated = await this.db('accounts')
-      .where('id', id)
-      .update({ password_hash: passwordHash, updated_at: new Date() });
-    return updated > 0;
+    return this.db.transaction(async (trx) => {
+      const updated = await trx('accounts')
+        .where('id', id)
+        .update({ password_hash: passwordHash, updated_at: new Date() });
+      if (updated) await this.revokeState(trx, id);
+      return updated > 0;
+    });
   }
 
+  /** Disabling an account also ends its sessions and tokens, in the same transaction. */
   async setDisabled(id: string, disabled: boolean): Promise<boolean> {
-    const updated = await this.db('accounts').where('id', id).update({ disabled, updated_at: new Date() });
-    return updated > 0;
+    return this.db.transaction(async (trx) => {
+      const updated = await trx('accounts').where('id', id).update({ disabled, updated_at: new Date() });
+      if (updated && disabled) await this.revokeState(trx, id);
+      return updated > 0;
+    });
   }
 
   /** Replaces the account's roles; every role must exist. Returns false for an unknown account. */
@@ -234,7 +259,12 @@ export class AccountStore {
   }
 
   async delete(id: string): Promise<boolean> {
-    return (await this.db('accounts').where('id', id).delete()) > 0;
+    if (!isUuid(id)) return false;
+    return this.db.transaction(async (trx) => {
+      const deleted = await trx('accounts').where('id', id).delete();
+      if (deleted) await this.revokeState(trx, id);
+      return deleted > 0;
+    });
   }
 
   /** Accounts ordered by username, `limit` at a time after the username `after` (keyset pagination). */

@@ -1,8 +1,14 @@
 /**
- * Sign-in throttling shared by the login page and the password grant: after `maxAttempts` failures
- * for one username within `windowSeconds`, that username is locked for `durationSeconds`.
- * Counted per lower-cased name whether or not an account has it, so the answer never tells
- * whether an account exists.
+ * Sign-in throttling shared by the login page, the password grant and the one-time-code grant: after
+ * `maxAttempts` failures for one name within `windowSeconds`, that name is locked for
+ * `durationSeconds`. Counted per lower-cased name whether or not an account has it, so the answer
+ * never tells whether an account exists.
+ *
+ * An attempt is counted before the credential is checked (`reserve`), in one atomic statement, and
+ * taken back only by a success (`succeed`). Counting after the check would let every request of a
+ * burst read "not locked" before any of them failed: 30 parallel guesses would all reach bcrypt. With
+ * the count first, at most `maxAttempts` attempts per window ever reach the check, on any number of
+ * nodes, and an attempt whose process dies mid-check stays counted (the safe side).
  */
 import type { Database } from '../db/database';
 
@@ -11,6 +17,9 @@ export interface LockoutPolicy {
   windowSeconds: number;
   durationSeconds: number;
 }
+
+/** An attempt that may go on to the credential check, or the reason it may not. */
+export type Reservation = { ok: true; attempt: number } | { ok: false; lockedUntil: Date };
 
 interface ThrottleRow {
   username: string;
@@ -25,47 +34,73 @@ export class LoginThrottle {
     private readonly policy: LockoutPolicy,
   ) {}
 
-  /** The time until which the name is locked, or null. */
-  async lockedUntil(username: string, now = new Date()): Promise<Date | null> {
+  /** The time until which the name is locked, or null. `key` is a username key (lower-cased). */
+  async lockedUntil(key: string, now = new Date()): Promise<Date | null> {
     const row = await this.db<ThrottleRow>('login_throttle')
       .select('locked_until')
-      .where('username', username.toLowerCase())
+      .where('username', key.toLowerCase())
       .first();
     return row?.locked_until && row.locked_until > now ? row.locked_until : null;
   }
 
-  /** Counts one failure; returns the lock's end when this failure locked the name. */
-  async recordFailure(username: string, now = new Date()): Promise<Date | null> {
-    const key = username.toLowerCase();
-    return this.db.transaction(async (trx) => {
-      // Insert-or-lock in one statement: from here on the row exists and this transaction holds its
-      // lock, even when a concurrent reset deleted it a moment before (a separate insert-if-missing
-      // and SELECT FOR UPDATE could find nothing in between).
-      const [row] = (await trx('login_throttle')
-        .insert({ username: key, failures: 0, window_started_at: now })
-        .onConflict('username')
-        .merge({ username: key })
-        .returning('*')) as ThrottleRow[];
-      if (!row) throw new Error('login_throttle upsert returned no row');
-      const windowOpen = now.getTime() - row.window_started_at.getTime() < this.policy.windowSeconds * 1000;
-      const failures = windowOpen ? row.failures + 1 : 1;
-      const lock = failures >= this.policy.maxAttempts;
-      const lockedUntil = lock
-        ? new Date(now.getTime() + this.policy.durationSeconds * 1000)
-        : row.locked_until;
-      await trx('login_throttle')
-        .where('username', key)
-        .update({
-          // A lock starts a fresh count for when it ends.
-          failures: lock ? 0 : failures,
-          window_started_at: windowOpen && !lock ? row.window_started_at : now,
-          locked_until: lockedUntil,
-        });
-      return lock ? lockedUntil : null;
-    });
+  /**
+   * Counts one attempt for the name, unless it is locked or its window's attempts are all taken. One
+   * statement: the row's lock serialises concurrent reservations, and each sees the count the one
+   * before it left, so exactly `maxAttempts` of any burst get through.
+   */
+  async reserve(key: string, now = new Date()): Promise<Reservation> {
+    const windowStart = new Date(now.getTime() - this.policy.windowSeconds * 1000);
+    const result = await this.db.raw<{ rows: Pick<ThrottleRow, 'failures'>[] }>(
+      `insert into login_throttle as t (username, failures, window_started_at, locked_until)
+       values (:key, 1, :now, null)
+       on conflict (username) do update set
+         failures = case when t.window_started_at <= :windowStart then 1 else t.failures + 1 end,
+         window_started_at = case when t.window_started_at <= :windowStart then :now else t.window_started_at end
+       where (t.locked_until is null or t.locked_until <= :now)
+         and (t.window_started_at <= :windowStart or t.failures < :max)
+       returning failures`,
+      { key, now, windowStart, max: this.policy.maxAttempts },
+    );
+    const row = result.rows[0];
+    if (row) return { ok: true, attempt: Number(row.failures) };
+    // Locked, or the window's last attempts are still being checked: refused either way. The latter
+    // ends when the lock is set or, if the process checking them died, when the window closes.
+    const lockedUntil =
+      (await this.lockedUntil(key, now)) ?? new Date(now.getTime() + this.policy.durationSeconds * 1000);
+    return { ok: false, lockedUntil };
   }
 
-  async reset(username: string): Promise<void> {
-    await this.db('login_throttle').where('username', username.toLowerCase()).delete();
+  /**
+   * The reserved attempt failed. It is already counted; the one that took the window's last attempt
+   * locks the name (and starts a fresh count for when the lock ends). Returns the lock's end, or null.
+   */
+  async fail(key: string, reservation: { attempt: number }, now = new Date()): Promise<Date | null> {
+    if (reservation.attempt < this.policy.maxAttempts) return null;
+    const until = new Date(now.getTime() + this.policy.durationSeconds * 1000);
+    // A success in between deleted the row: the right credential was shown, nothing to lock.
+    const locked = await this.db('login_throttle')
+      .where('username', key)
+      .andWhere('failures', '>=', this.policy.maxAttempts)
+      .update({ locked_until: until, failures: 0, window_started_at: now });
+    return locked ? until : null;
+  }
+
+  /**
+   * The reserved attempt succeeded: the name's count starts again, unless attempts that failed
+   * meanwhile locked it, in which case the success is refused too (a lock holds for every request).
+   */
+  async succeed(key: string, now = new Date()): Promise<{ ok: true } | { ok: false; lockedUntil: Date }> {
+    const deleted = await this.db('login_throttle')
+      .where('username', key)
+      .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', now))
+      .delete();
+    if (deleted) return { ok: true };
+    const lockedUntil = await this.lockedUntil(key, now);
+    return lockedUntil ? { ok: false, lockedUntil } : { ok: true };
+  }
+
+  /** Clears the name's count and lock (an administrator's unlock). */
+  async reset(key: string): Promise<void> {
+    await this.db('login_throttle').where('username', key.toLowerCase()).delete();
   }
 }

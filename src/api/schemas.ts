@@ -4,7 +4,7 @@
  * code; the OpenAPI test checks real responses against it.
  */
 import { z } from 'zod';
-import { USERNAME_PATTERN } from '../accounts/store';
+import { USERNAME_PATTERN } from '../accounts/username';
 import { ROLE_NAME_PATTERN } from '../accounts/roles';
 
 // ---- fields ---------------------------------------------------------------------------------------
@@ -22,6 +22,7 @@ const roleName = z.string().regex(ROLE_NAME_PATTERN, 'must be lower-case letters
 const password = z
   .string()
   .min(8, 'must be at least 8 characters')
+  .refine((v) => !v.includes('\0'), 'must not contain U+0000')
   // bcrypt reads only the first 72 bytes; longer passwords would be silently truncated.
   .refine((v) => Buffer.byteLength(v, 'utf8') <= 72, 'must be at most 72 bytes');
 const absoluteUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });

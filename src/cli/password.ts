@@ -18,6 +18,8 @@ export function checkPassword(password: string): string {
     throw usageError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
   if (Buffer.byteLength(password, 'utf8') > MAX_BYTES)
     throw usageError(`the password must be at most ${MAX_BYTES} bytes`);
+  // bcrypt would stop reading at it (PasswordHasher refuses it too).
+  if (password.includes('\0')) throw usageError('the password must not contain a NUL character');
   return password;
 }
 

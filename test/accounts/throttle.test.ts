@@ -1,58 +1,99 @@
 /**
- * The sign-in throttle under concurrency: failures counted from several requests at once, and a
- * successful sign-in resetting the name while others fail, never error and never lose a count.
+ * The sign-in throttle under concurrency: an attempt is counted before its credential is checked, so
+ * of any burst at most `maxAttempts` get through, on one connection pool or several (two nodes); the
+ * last of them locks the name when it fails, and a success takes the count back unless a lock won.
  */
 import { LoginThrottle } from '../../src/accounts/throttle';
 import { loadConfig } from '../../src/config';
 import { createDatabase, migrate, type Database } from '../../src/db/database';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createTestDatabase, usingPostgres, type TestDatabase } from '../support/database';
 
 let database: TestDatabase;
 let db: Database;
-const policy = { maxAttempts: 1000, windowSeconds: 900, durationSeconds: 900 };
+/** A second pool on the same database, as a second node has (PostgreSQL only). */
+let other: Database | undefined;
+const policy = { maxAttempts: 5, windowSeconds: 900, durationSeconds: 900 };
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  db = createDatabase(loadConfig({ NODE_ENV: 'test', ...database.env }).database);
+  const config = loadConfig({ NODE_ENV: 'test', ...database.env });
+  db = createDatabase(config.database);
   await migrate(db);
+  if (usingPostgres) other = createDatabase(config.database);
 });
 
 afterAll(async () => {
+  await other?.destroy();
   await db?.destroy();
   await database?.drop();
 });
 
-it('counts every one of many concurrent failures', async () => {
+it('lets exactly maxAttempts of 30 concurrent attempts through', async () => {
   const throttle = new LoginThrottle(db, policy);
-  await Promise.all(Array.from({ length: 20 }, () => throttle.recordFailure('Concurrent')));
-  const row = await db('login_throttle').where('username', 'concurrent').first();
-  expect(row.failures).toBe(20);
+  const results = await Promise.all(Array.from({ length: 30 }, () => throttle.reserve('burst')));
+  const granted = results.filter((r) => r.ok);
+  expect(granted).toHaveLength(5);
+  expect(granted.map((r) => (r.ok ? r.attempt : 0)).sort()).toEqual([1, 2, 3, 4, 5]);
+  for (const refused of results.filter((r) => !r.ok))
+    expect(refused).toEqual({ ok: false, lockedUntil: expect.any(Date) });
 });
 
-it('counts a failure whose row a concurrent reset deleted while it waited for the lock', async () => {
-  const throttle = new LoginThrottle(db, policy);
-  await throttle.recordFailure('racer');
-  // Another sign-in holds the row (as a reset in progress would) ...
-  const other = await db.transaction();
-  await other('login_throttle').where('username', 'racer').forUpdate().first();
-  // ... while this failure is counted: it waits for that lock ...
-  const failure = throttle.recordFailure('racer');
-  await new Promise((r) => setTimeout(r, 300));
-  // ... and the other one deletes the row (a successful sign-in resets the name) and commits.
-  await other('login_throttle').where('username', 'racer').delete();
-  await other.commit();
-  await expect(failure).resolves.toBeNull();
-  const row = await db('login_throttle').where('username', 'racer').first();
-  expect(row.failures).toBe(1);
+(usingPostgres ? it : it.skip)('shares the count across two pools (two nodes)', async () => {
+  const a = new LoginThrottle(db, policy);
+  const b = new LoginThrottle(other!, policy);
+  const results = await Promise.all(
+    Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).reserve('two-nodes')),
+  );
+  expect(results.filter((r) => r.ok)).toHaveLength(5);
 });
 
-it('locks at the limit and starts a fresh count', async () => {
-  const throttle = new LoginThrottle(db, { ...policy, maxAttempts: 3 });
-  expect(await throttle.recordFailure('lockme')).toBeNull();
-  expect(await throttle.recordFailure('lockme')).toBeNull();
-  const until = await throttle.recordFailure('lockme');
+it('locks when the attempt that took the last place fails, and starts a fresh count', async () => {
+  const throttle = new LoginThrottle(db, policy);
+  const reservations = [];
+  for (let i = 0; i < 5; i += 1) reservations.push(await throttle.reserve('lockme'));
+  for (const r of reservations.slice(0, 4))
+    expect(await throttle.fail('lockme', r as { attempt: number })).toBeNull();
+  const until = await throttle.fail('lockme', reservations[4] as { attempt: number });
   expect(until).toBeInstanceOf(Date);
   expect(await throttle.lockedUntil('LockMe')).toEqual(until);
+  expect(await throttle.reserve('lockme')).toEqual({ ok: false, lockedUntil: until });
   const row = await db('login_throttle').where('username', 'lockme').first();
   expect(row.failures).toBe(0);
+});
+
+it('takes the count back on a success', async () => {
+  const throttle = new LoginThrottle(db, policy);
+  await throttle.reserve('forgetful');
+  const r = await throttle.reserve('forgetful');
+  expect(r).toEqual({ ok: true, attempt: 2 });
+  expect(await throttle.succeed('forgetful')).toEqual({ ok: true });
+  expect(await throttle.reserve('forgetful')).toEqual({ ok: true, attempt: 1 });
+});
+
+it('refuses a success when failures in the same burst locked the name meanwhile', async () => {
+  const throttle = new LoginThrottle(db, policy);
+  const mine = await throttle.reserve('contested');
+  expect(mine.ok).toBe(true);
+  const others = [];
+  for (let i = 0; i < 4; i += 1) others.push(await throttle.reserve('contested'));
+  const until = await throttle.fail('contested', others[3] as { attempt: number });
+  expect(until).toBeInstanceOf(Date);
+  expect(await throttle.succeed('contested')).toEqual({ ok: false, lockedUntil: until });
+});
+
+it('keeps an attempt counted when its outcome never arrives (a process killed mid-check)', async () => {
+  const throttle = new LoginThrottle(db, policy);
+  for (let i = 0; i < 5; i += 1) await throttle.reserve('crashed');
+  // Nobody calls fail() or succeed(): the name stays closed until the window ends.
+  expect((await throttle.reserve('crashed')).ok).toBe(false);
+  const later = new Date(Date.now() + 901 * 1000);
+  expect(await throttle.reserve('crashed', later)).toEqual({ ok: true, attempt: 1 });
+});
+
+it('counts names apart from their case only', async () => {
+  const throttle = new LoginThrottle(db, { ...policy, maxAttempts: 1 });
+  expect((await throttle.reserve('casey')).ok).toBe(true);
+  await throttle.fail('casey', { attempt: 1 });
+  expect(await throttle.lockedUntil('CASEY')).toBeInstanceOf(Date);
+  expect((await throttle.reserve('other-name')).ok).toBe(true);
 });

@@ -3,7 +3,7 @@
  * with --password-stdin), an optional email and roles.
  */
 import type { Command } from 'commander';
-import { USERNAME_PATTERN } from '../../accounts/store';
+import { USERNAME_PATTERN } from '../../accounts/username';
 import { accountJson, checkRoleNames, requireRoles } from '../accounts';
 import { action, type CommandContext } from '../context';
 import { conflict, usageError } from '../errors';

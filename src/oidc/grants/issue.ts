@@ -5,6 +5,7 @@
  */
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 import type { Account } from '../../accounts/store';
+import { ADMIN_SCOPE, mayGrantAdminScope } from '../../clients/scope';
 import { accountClaims } from '../claims';
 
 /**
@@ -12,13 +13,19 @@ import { accountClaims } from '../claims';
  * RFC 6749 §3.3 lets the server apply a pre-defined default), cut to what the client may have and
  * what the provider knows.
  */
-export function grantedScopes(ctx: KoaContextWithOIDC, supported: ReadonlySet<string>): string[] {
+export function grantedScopes(
+  ctx: KoaContextWithOIDC,
+  supported: ReadonlySet<string>,
+  account: Pick<Account, 'roles'>,
+): string[] {
   const client = ctx.oidc.client!;
   const allowed = client.scope ? new Set(client.scope.split(' ')) : null;
   const requested =
     typeof ctx.oidc.params?.scope === 'string' ? ctx.oidc.params.scope : (client.scope ?? 'openid');
+  // The admin scope only for an account with the admin role (no consent here: the client asks).
+  const admin = mayGrantAdminScope(account, { consent: false, firstParty: false });
   return [...new Set(requested.split(' ').filter(Boolean))].filter(
-    (scope) => (!allowed || allowed.has(scope)) && supported.has(scope),
+    (scope) => (!allowed || allowed.has(scope)) && supported.has(scope) && (scope !== ADMIN_SCOPE || admin),
   );
 }
 

@@ -7,13 +7,20 @@ import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 import type { OtpStore } from '../../accounts/otp';
 import { grantedScopes, issueTokensForAccount } from './issue';
 import { requireParams } from './params';
+import { refuseOverTokenLimit, type GrantLimits } from './rate-limit';
 
 export const grantType = 'urn:gatehouse:params:oauth:grant-type:otp';
 
 export const parameters = ['username', 'otp', 'scope'];
 
-export function createHandler(provider: Provider, otps: OtpStore, scopes: ReadonlySet<string>) {
+export function createHandler(
+  provider: Provider,
+  otps: OtpStore,
+  scopes: ReadonlySet<string>,
+  limits: GrantLimits,
+) {
   return async function otpGrantHandler(ctx: KoaContextWithOIDC): Promise<void> {
+    await refuseOverTokenLimit(ctx, limits);
     const { username, otp } = requireParams(ctx, ['username', 'otp']);
     const result = await otps.authenticate(username, otp);
     if (!result.ok) {
@@ -23,7 +30,7 @@ export function createHandler(provider: Provider, otps: OtpStore, scopes: Readon
     await issueTokensForAccount(ctx, provider, result.account, {
       gty: grantType,
       amr: ['otp'],
-      scopes: grantedScopes(ctx, scopes),
+      scopes: grantedScopes(ctx, scopes, result.account),
     });
   };
 }
