@@ -8,6 +8,7 @@ import type { Context, Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
 import { GatehouseError, notFound } from '../errors';
 import { parseBody } from '../http/body';
+import { refuseUnstorableInput } from '../http/input';
 import type { Services } from '../services';
 import * as adminClients from './admin/clients';
 import * as adminRoles from './admin/roles';
@@ -63,6 +64,7 @@ function buildRouter(deps: ApiDeps, routes: RouteSpec[], handlers: Record<string
     if (route.access === 'bearer' || route.access === 'admin') chain.push(bearer);
     if (route.access === 'admin') chain.push(requireScope('admin'), requireRole('admin'));
     else if (route.scope) chain.push(requireScope(route.scope));
+    chain.push(refuseUnstorableInput);
     if (route.body) chain.push(body);
     chain.push(handler(deps));
     router[route.method](route.operationId, route.path, ...chain);

@@ -5,7 +5,8 @@
  */
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
-import { GatehouseError } from '../errors';
+import { findUnstorable } from '../db/text';
+import { GatehouseError, badRequest } from '../errors';
 
 export function parseBody(options: { limitBytes: number; types?: ('json' | 'form')[] }) {
   const types = options.types ?? ['json', 'form'];
@@ -31,8 +32,24 @@ export function parseBody(options: { limitBytes: number; types?: ('json' | 'form
     ) {
       throw new GatehouseError('unsupported_media_type', 415, 'the body must be JSON or a urlencoded form');
     }
-    await parser(ctx, next);
+    await parser(ctx, async () => {
+      refuseUnstorable((ctx.request as { body?: unknown }).body, 'body');
+      await next();
+    });
   };
+}
+
+/**
+ * A value with U+0000 or an unpaired surrogate can never be stored (src/db/text.ts): refused at the
+ * boundary with the field named, before any handler could send it to the database.
+ */
+export function refuseUnstorable(value: unknown, where: 'body' | 'query'): void {
+  const field = findUnstorable(value);
+  if (field === null) return;
+  const name = field || where;
+  throw badRequest(`'${name}' contains a character that is not allowed`, {
+    [name]: 'contains a character that is not allowed',
+  });
 }
 
 /** The parsed body as a plain object (an empty object when there was none). */

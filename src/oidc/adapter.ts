@@ -5,11 +5,11 @@
  * makes is an index look-up (primary key, or the partial indexes on grant_id, uid and user_code).
  * Expired rows are never returned, and `purgeExpired` deletes them in small batches.
  */
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/database';
+import { findUnstorable, isStorableText } from '../db/text';
 import { ClientStore } from '../clients/store';
-
-const TABLE = 'oidc_payloads';
+import { PAYLOADS_TABLE as TABLE } from './payloads';
 
 interface PayloadRow {
   payload: AdapterPayload;
@@ -81,10 +81,32 @@ function batchFor(db: Database): FindBatch {
   return batch;
 }
 
-const UPSERT = `insert into ${TABLE} (model, id, payload, grant_id, uid, user_code, expires_at)
-  values (?, ?, ?, ?, ?, ?, ?)
+const UPSERT = `insert into ${TABLE} (model, id, payload, grant_id, uid, user_code, account_id, expires_at)
+  values (?, ?, ?, ?, ?, ?, ?, ?)
   on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
-    uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at`;
+    uid = excluded.uid, user_code = excluded.user_code, account_id = excluded.account_id,
+    expires_at = excluded.expires_at`;
+
+/**
+ * A payload the database cannot store holds a value a client sent (an /auth parameter kept in the
+ * Interaction, a logout `state`): the request is invalid, and the answer names the parameter.
+ */
+function storableJson(payload: AdapterPayload): string {
+  const json = JSON.stringify(payload);
+  // JSON.stringify escapes U+0000 and unpaired surrogates and nothing else of the kind (a pair is
+  // written as it is), so a payload without these escapes needs no closer look on the hot path.
+  if (!/\\u0000|\\ud[89a-f]/i.test(json)) return json;
+  const path = findUnstorable(payload);
+  if (path === null) return json;
+  // An Interaction keeps the request's parameters under `params` (and copies of some elsewhere).
+  const inParams = payload.params ? findUnstorable(payload.params) : null;
+  const parameter = inParams ? inParams.split('.')[0] : null;
+  throw new errors.InvalidRequest(
+    parameter
+      ? `parameter '${parameter}' contains a character that is not allowed`
+      : 'the request contains a character that is not allowed',
+  );
+}
 
 /** Adapter for one oidc-provider model (the library builds one per model name). */
 export class KnexAdapter implements Adapter {
@@ -106,31 +128,39 @@ export class KnexAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const json = storableJson(payload);
     // Every token issued passes here: fixed text, nothing for knex to compile.
     await this.db.raw(UPSERT, [
       this.model,
       id,
-      JSON.stringify(payload),
+      json,
       payload.grantId ?? null,
       payload.uid ?? null,
       payload.userCode ?? null,
+      payload.accountId ?? null,
       expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
     ]);
   }
 
+  // A key the database cannot store (a presented token with U+0000 in it) names no row: not found.
+
   async find(id: string): Promise<AdapterPayload | undefined> {
+    if (!isStorableText(id)) return undefined;
     return toPayload(await this.batch.find(this.model, id));
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    if (!isStorableText(uid)) return undefined;
     return toPayload(await this.live().andWhere('uid', uid).first());
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    if (!isStorableText(userCode)) return undefined;
     return toPayload(await this.live().andWhere('user_code', userCode).first());
   }
 
   async consume(id: string): Promise<void> {
+    if (!isStorableText(id)) return;
     // Conditional: the first consumption's time stays.
     await this.db(TABLE)
       .where({ model: this.model, id })
@@ -139,10 +169,12 @@ export class KnexAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
+    if (!isStorableText(id)) return;
     await this.db(TABLE).where({ model: this.model, id }).delete();
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
+    if (!isStorableText(grantId)) return;
     await this.db(TABLE).where({ model: this.model, grant_id: grantId }).delete();
   }
 }
@@ -190,18 +222,4 @@ export function createAdapterFactory(db: Database, clients: ClientStore): (model
     }
     return adapter;
   };
-}
-
-/**
- * Deletes up to `batchSize` expired rows in one short statement (ctid sub-select, so no statement
- * holds locks on many rows for long). Returns how many went.
- */
-export async function deleteExpiredBatch(db: Database, batchSize: number): Promise<number> {
-  const result = await db.raw(
-    `delete from ${TABLE} where ctid in (
-       select ctid from ${TABLE} where expires_at < ? limit ?
-     )`,
-    [new Date(), batchSize],
-  );
-  return Number(result.rowCount ?? result.affectedRows ?? 0);
 }
