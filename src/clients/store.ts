@@ -5,7 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
 import type { Database } from '../db/database';
+import { isStorableText } from '../db/text';
 import { CLIENTS_CHANNEL, ClientCache } from './cache';
+import { DEFAULT_CLIENT_SCOPE } from './scope';
 
 export type StoredClient = ClientMetadata & { client_id: string; first_party?: boolean };
 
@@ -47,9 +49,17 @@ export function buildClientMetadata(input: NewClient, clientId: string, secret: 
     response_types: usesRedirects ? ['code'] : [],
     redirect_uris: input.redirectUris ?? [],
     post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
-    ...(input.scope ? { scope: input.scope } : {}),
+    scope: input.scope || DEFAULT_CLIENT_SCOPE,
     ...(input.firstParty ? { first_party: true } : {}),
   };
+}
+
+/**
+ * A client's metadata always lists its scopes: without a list the provider would allow every scope
+ * it knows, `admin` included (the migration that required lists gave existing clients theirs).
+ */
+function withScope(client: StoredClient): StoredClient {
+  return client.scope ? client : { ...client, scope: DEFAULT_CLIENT_SCOPE };
 }
 
 /** Strips the secret: what listings and reads may show after creation. */
@@ -69,10 +79,12 @@ export class ClientStore {
 
   private async read(clientId: string): Promise<StoredClient | null> {
     const row = await this.db<ClientRow>('clients').select('metadata').where('client_id', clientId).first();
-    return row ? { ...row.metadata, client_id: clientId } : null;
+    return row ? withScope({ ...row.metadata, client_id: clientId }) : null;
   }
 
   async findMetadata(clientId: string): Promise<StoredClient | null> {
+    // A client_id the database cannot hold (U+0000) is no client's: the caller answers invalid_client.
+    if (!isStorableText(clientId)) return null;
     const cached = this.cache.get(clientId);
     if (cached) return cached;
     const generation = this.cache.begin();
@@ -98,7 +110,8 @@ export class ClientStore {
   }
 
   /** Inserts or replaces a client's metadata. */
-  async save(metadata: StoredClient): Promise<void> {
+  async save(client: StoredClient): Promise<void> {
+    const metadata = withScope(client);
     await this.write(metadata.client_id, (trx) =>
       trx('clients')
         .insert({ client_id: metadata.client_id, metadata: JSON.stringify(metadata) })
@@ -108,7 +121,8 @@ export class ClientStore {
   }
 
   /** Inserts a client; false when the id is taken. */
-  async insert(metadata: StoredClient): Promise<boolean> {
+  async insert(client: StoredClient): Promise<boolean> {
+    const metadata = withScope(client);
     const rows = await this.write(metadata.client_id, (trx) =>
       trx('clients')
         .insert({ client_id: metadata.client_id, metadata: JSON.stringify(metadata) })
@@ -155,7 +169,7 @@ export class ClientStore {
 
   async list(): Promise<StoredClient[]> {
     const rows = await this.db<ClientRow>('clients').select('client_id', 'metadata').orderBy('client_id');
-    return rows.map((row) => ({ ...row.metadata, client_id: row.client_id }));
+    return rows.map((row) => withScope({ ...row.metadata, client_id: row.client_id }));
   }
 
   async count(): Promise<number> {

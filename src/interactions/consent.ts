@@ -6,6 +6,8 @@
  * for what they ask without a consent page (an explicit prompt=consent still shows it).
  */
 import type { Client, Grant, Interaction, KoaContextWithOIDC } from 'oidc-provider';
+import type { Account } from '../accounts/store';
+import { ADMIN_SCOPE, mayGrantAdminScope } from '../clients/scope';
 import type { Translate } from './i18n';
 
 /** Claims every ID token carries anyway; not worth asking about. */
@@ -28,13 +30,23 @@ export function isFirstParty(client: Client | undefined): boolean {
   return client?.metadata().first_party === true;
 }
 
-/** The requested scopes and claims as page items, new ones first. */
-export function describeRequest(interaction: Interaction, t: Translate): ConsentItem[] {
+/** Whether consent may grant the admin scope to this account through this client. */
+export function adminByConsent(account: Pick<Account, 'roles'> | null, client: Client | undefined): boolean {
+  return (
+    Boolean(account) && mayGrantAdminScope(account!, { consent: true, firstParty: isFirstParty(client) })
+  );
+}
+
+/**
+ * The requested scopes and claims as page items, new ones first. `admin` is shown only where consent
+ * may grant it (adminByConsent); elsewhere it was refused before the page (loadExistingGrant).
+ */
+export function describeRequest(interaction: Interaction, t: Translate, showAdmin: boolean): ConsentItem[] {
   const details = interaction.prompt.details as ConsentDetails;
   const missingScopes = new Set(details.missingOIDCScope ?? []);
   const scopes = String(interaction.params.scope ?? '')
     .split(' ')
-    .filter(Boolean);
+    .filter((scope) => scope && (scope !== ADMIN_SCOPE || showAdmin));
   const items: ConsentItem[] = scopes.map((scope) => ({
     title: scopeText(t, scope, 'title'),
     description: scopeText(t, scope, 'description'),
@@ -76,11 +88,15 @@ export async function grantMissing(
   provider: { Grant: typeof Grant },
   interaction: Interaction,
   accountId: string,
+  options: { admin: boolean },
 ): Promise<string> {
   const details = interaction.prompt.details as ConsentDetails;
   const existing = interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined;
   const grant = existing ?? new provider.Grant({ accountId, clientId: String(interaction.params.client_id) });
-  if (details.missingOIDCScope) grant.addOIDCScope(details.missingOIDCScope.join(' '));
+  const scopes = (details.missingOIDCScope ?? []).filter((scope) => scope !== ADMIN_SCOPE || options.admin);
+  if (scopes.length) grant.addOIDCScope(scopes.join(' '));
+  // Refused, not left missing: a rejected scope is "encountered", so consent is not asked again.
+  if (!options.admin && details.missingOIDCScope?.includes(ADMIN_SCOPE)) grant.rejectOIDCScope(ADMIN_SCOPE);
   if (details.missingOIDCClaims) grant.addOIDCClaims(details.missingOIDCClaims);
   for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {}))
     grant.addResourceScope(indicator, scopes.join(' '));
@@ -89,28 +105,39 @@ export async function grantMissing(
 
 /**
  * oidc-provider's `loadExistingGrant`: the library's default (the Grant the session holds for the
- * client), and for a first-party client that Grant extended with whatever the request asks for, so
- * that no consent prompt is needed.
+ * client); for a first-party client that Grant extended with whatever the request asks for, so that
+ * no consent prompt is needed; and for every client, `admin` refused unless consent may grant it
+ * (adminByConsent), so that neither the consent page nor the token ever carries it otherwise.
  */
-export async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
-  const { oidc } = ctx;
-  const client = oidc.client!;
-  const grantId =
-    (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ??
-    oidc.session!.grantIdFor(client.clientId);
-  const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
-  if (!isFirstParty(client)) return existing;
+export function createLoadExistingGrant(accounts: { findById(id: string): Promise<Account | null> }) {
+  return async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
+    const { oidc } = ctx;
+    const client = oidc.client!;
+    const grantId =
+      (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ??
+      oidc.session!.grantIdFor(client.clientId);
+    const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+    const accountId = oidc.account!.accountId;
+    const refuseAdmin =
+      oidc.requestParamOIDCScopes.has(ADMIN_SCOPE) &&
+      !adminByConsent(await accounts.findById(accountId), client) &&
+      // Once rejected, it stays so; granted earlier (the role since taken away), it is rejected now.
+      !existing?.getRejectedOIDCScope().split(' ').includes(ADMIN_SCOPE);
+    if (!isFirstParty(client) && !refuseAdmin) return existing;
 
-  const grant =
-    existing ?? new oidc.provider.Grant({ accountId: oidc.account!.accountId, clientId: client.clientId });
-  const scopes = [...oidc.requestParamOIDCScopes];
-  if (scopes.length) grant.addOIDCScope(scopes.join(' '));
-  const claims = [...oidc.requestParamClaims];
-  if (claims.length) grant.addOIDCClaims(claims);
-  for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
-    const wanted = [...oidc.requestParamScopes].filter((scope) => server.scopes.has(scope));
-    if (wanted.length) grant.addResourceScope(indicator, wanted.join(' '));
-  }
-  await grant.save();
-  return grant;
+    const grant = existing ?? new oidc.provider.Grant({ accountId, clientId: client.clientId });
+    if (refuseAdmin) grant.rejectOIDCScope(ADMIN_SCOPE);
+    if (isFirstParty(client)) {
+      const scopes = [...oidc.requestParamOIDCScopes].filter((s) => s !== ADMIN_SCOPE || !refuseAdmin);
+      if (scopes.length) grant.addOIDCScope(scopes.join(' '));
+      const claims = [...oidc.requestParamClaims];
+      if (claims.length) grant.addOIDCClaims(claims);
+      for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
+        const wanted = [...oidc.requestParamScopes].filter((scope) => server.scopes.has(scope));
+        if (wanted.length) grant.addResourceScope(indicator, wanted.join(' '));
+      }
+    }
+    await grant.save();
+    return grant;
+  };
 }

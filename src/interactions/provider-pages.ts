@@ -7,7 +7,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountStore } from '../accounts/store';
 import type { ProviderExtensions } from '../oidc/provider';
-import { loadExistingGrant } from './consent';
+import { createLoadExistingGrant } from './consent';
 import { errorLocals } from './error-page';
 import type { Pages } from './views';
 
@@ -44,7 +44,7 @@ export function createPageConfiguration(deps: { pages: Pages; accounts: AccountS
     async renderError(ctx, out, error) {
       await respond(ctx, pages, 'error', (t) => ({ title: t('error.title'), ...errorLocals(out, error, t) }));
     },
-    loadExistingGrant,
+    loadExistingGrant: createLoadExistingGrant(accounts),
     discovery: { ui_locales_supported: pages.catalog.languages },
     features: {
       rpInitiatedLogout: {

@@ -17,7 +17,9 @@ import { GatehouseError } from '../errors';
 import { bodyOf, parseBody } from '../http/body';
 import { INTERACTION_PATH } from '../oidc/provider';
 import type { Logger } from '../log';
-import { describeRequest, grantMissing } from './consent';
+import type { RateLimits } from '../security/rate-limits';
+import { sourceOf } from '../security/source';
+import { adminByConsent, describeRequest, grantMissing } from './consent';
 import { errorPage } from './error-page';
 import { STYLESHEET_PATH, type Pages } from './views';
 
@@ -26,6 +28,10 @@ export interface InteractionDeps {
   accounts: AccountStore;
   pages: Pages;
   logger: Logger;
+  /** RATE_LIMIT_LOGIN: login form posts per source. */
+  rateLimits: RateLimits;
+  /** PROXY: the source is the last X-Forwarded-For entry. */
+  proxy: boolean;
 }
 
 /** Form posts are a few short fields. */
@@ -34,11 +40,12 @@ const FORM_LIMIT_BYTES = 16 * 1024;
 const stepUrl = (uid: string, step?: string) =>
   `${INTERACTION_PATH}/${encodeURIComponent(uid)}${step ? `/${step}` : ''}`;
 
-type LoginProblem = 'missing' | Extract<AuthResult, { ok: false }>['reason'];
+type LoginProblem = 'missing' | 'rate_limited' | Extract<AuthResult, { ok: false }>['reason'];
 
 /** Unknown user and wrong password read the same (no user enumeration); so does a locked name. */
 const LOGIN_PROBLEMS: Record<LoginProblem, { status: number; message: string }> = {
   missing: { status: 400, message: 'login.error.missing' },
+  rate_limited: { status: 429, message: 'login.error.rateLimited' },
   invalid_credentials: { status: 401, message: 'login.error.invalid' },
   locked: { status: 429, message: 'login.error.locked' },
   disabled: { status: 403, message: 'login.error.disabled' },
@@ -115,7 +122,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       policyUri: client?.policyUri,
       tosUri: client?.tosUri,
       username: account.username,
-      items: describeRequest(interaction, t),
+      items: describeRequest(interaction, t, adminByConsent(account, client)),
       action: stepUrl(interaction.uid, 'confirm'),
     });
   }
@@ -198,6 +205,12 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const body = bodyOf(ctx);
     const username = typeof body.username === 'string' ? body.username.trim() : '';
     const password = typeof body.password === 'string' ? body.password : '';
+    // Counted before anything else: a refused post costs no password check and no lockout count.
+    const limit = await deps.rateLimits.consume('login', sourceOf(ctx.req, deps.proxy));
+    if (!limit.ok) {
+      ctx.set('Retry-After', String(limit.retryAfterSeconds));
+      return renderLogin(ctx, interaction, { username, problem: 'rate_limited' });
+    }
     if (!username || !password) return renderLogin(ctx, interaction, { username, problem: 'missing' });
 
     const outcome = await accounts.authenticate(username, password);
@@ -233,7 +246,9 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
         throw new GatehouseError('invalid_request', 400, 'decision must be allow or deny');
       const accountId = interaction.session?.accountId;
       if (!accountId) throw new errors.SessionNotFound('no signed-in account for this interaction');
-      const grantId = await grantMissing(provider, interaction, accountId);
+      const client = await provider.Client.find(String(interaction.params.client_id));
+      const admin = adminByConsent(await accounts.findById(accountId), client);
+      const grantId = await grantMissing(provider, interaction, accountId, { admin });
       // Keep the login result of this interaction (when login and consent happened in one) with the consent.
       await finish(ctx, { consent: { grantId } }, true);
     },

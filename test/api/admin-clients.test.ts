@@ -44,7 +44,7 @@ describe('clients', () => {
         response_types: [],
         redirect_uris: [],
         post_logout_redirect_uris: [],
-        scope: null,
+        scope: 'openid profile email',
         first_party: false,
       },
       client_secret: secret,

@@ -32,8 +32,24 @@ describe('who may administer', () => {
     });
   });
 
-  it('refuses an account without role admin, even with scope admin, with 403 access_denied', async () => {
-    const token = await accessToken(node, 'admin');
+  it('gives the admin scope only to accounts with role admin', async () => {
+    const token = await accessToken(node, 'openid admin');
+    const res = await api(node, 'GET', '/api/admin/users', { token });
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({
+      error: 'insufficient_scope',
+      error_description: "the access token lacks the scope 'admin'",
+    });
+  });
+
+  it('refuses an account whose role admin was taken after its token was issued, with 403 access_denied', async () => {
+    const former = await node.services.accounts.create({
+      username: 'former-admin',
+      password: 'password123',
+      roles: ['admin'],
+    });
+    const token = await accessToken(node, 'admin', 'former-admin');
+    await node.services.accounts.setRoles(former.id, []);
     for (const [method, path] of [
       ['GET', '/api/admin/users'],
       ['DELETE', `/api/admin/users/${ADMIN_ID}`],
@@ -266,7 +282,9 @@ describe('users', () => {
     ).rejects.toThrow('invalid_grant');
     const enabled = await api(node, 'POST', `${base}/enable`, { token: admin });
     expect(enabled.body).toMatchObject({ disabled: false });
-    expect((await api(node, 'GET', '/api/profile', { token })).status).toBe(200);
+    // Disabling revoked the account's tokens: enabling it again does not bring them back.
+    expect((await api(node, 'GET', '/api/profile', { token })).status).toBe(401);
+    await passwordTokens(node, { username: 'ivy', password: 'newpass123', scope: 'profile' });
 
     // Lock the name with failed sign-ins, then unlock it.
     for (let i = 0; i < 5; i += 1)

@@ -111,7 +111,11 @@ describe('bearer authentication', () => {
     await node.services.accounts.setDisabled(account.id, true);
     await expectInvalid(token);
     await node.services.accounts.setDisabled(account.id, false);
-    expect((await api(node, 'GET', '/api/profile', { token })).status).toBe(200);
+    // Disabling revoked the token for good; a new sign-in gets a new one.
+    await expectInvalid(token);
+    expect(
+      (await api(node, 'GET', '/api/profile', { token: await accessToken(node, 'profile', 'dora') })).status,
+    ).toBe(200);
 
     await node.services.clients.save({
       client_id: 'test-api-doomed',

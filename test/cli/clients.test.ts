@@ -68,6 +68,7 @@ describe('client create', () => {
       response_types: [],
       redirect_uris: [],
       post_logout_redirect_uris: [],
+      scope: 'openid profile email',
       first_party: true,
     });
   });
@@ -98,6 +99,11 @@ describe('client create', () => {
     [['--name', 'X', '--redirect-uri', 'not-a-url'], /--redirect-uri: not an absolute URL: not-a-url/],
     [['--name', 'X', '--redirect-uri', 'https://a.example/cb#x'], /must not have a fragment/],
     [['--name', 'X', '--grant', 'client_credentials', '--public'], /cannot use the client_credentials grant/],
+    [
+      ['--name', 'X', '--grant', 'password', '--public'],
+      /--grant: a public client cannot use the password grant: it has no secret/,
+    ],
+    [['--name', 'X', '--grant', 'otp', '--public'], /cannot use the one-time-code grant/],
     [['--name', 'X', '--grant', 'client_credentials', '--scope', 'openid bogus'], /unknown scope bogus/],
     [['--name', 'X', '--grant', 'client_credentials', '--no-such-flag'], /unknown option '--no-such-flag'/],
   ])('refuses bad usage %j with exit code 2', async (args, message) => {

@@ -202,6 +202,8 @@ describe('ClientAdapter', () => {
       client_id: 'adapter-client',
       client_secret: 's',
       redirect_uris: ['https://rp.example/cb'],
+      // A client registered without a scope list gets the default one, never every scope.
+      scope: 'openid profile email',
     });
     expect(await adapter.find('missing')).toBeUndefined();
   });

@@ -6,14 +6,24 @@
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
 import { buildClientMetadata, type StoredClient } from '../../clients/store';
+import { checkClientMetadata, type ClientPolicy } from '../../clients/validate';
 import { badRequest, conflict, notFound } from '../../errors';
 import type { ApiDeps } from '../deps';
 import { createClientBody, updateClientBody } from '../schemas';
 import { validateBody } from '../validation';
 import { clientView } from '../views';
 
-/** Runs the provider's client validation; its error becomes a 400 naming the property. */
-async function assertValidMetadata(provider: Provider, metadata: StoredClient): Promise<void> {
+/**
+ * Gatehouse's rules (checkClientMetadata, shared with the CLI), then the provider's own client
+ * validation; either's problem becomes a 400 naming the property.
+ */
+async function assertValidMetadata(
+  provider: Provider,
+  metadata: StoredClient,
+  policy: ClientPolicy,
+): Promise<void> {
+  const problems = checkClientMetadata(metadata, policy);
+  if (Object.keys(problems).length) throw badRequest('the client metadata is invalid', problems);
   try {
     await (provider.Client as unknown as { validate(m: object): Promise<void> }).validate(metadata);
   } catch (err) {
@@ -28,6 +38,10 @@ async function assertValidMetadata(provider: Provider, metadata: StoredClient): 
     );
   }
 }
+
+const clientPolicy = (services: ApiDeps['services']): ClientPolicy => ({
+  production: services.config.env === 'production',
+});
 
 async function loadClient({ services }: ApiDeps, ctx: Context): Promise<StoredClient> {
   const client = await services.clients.findMetadata(String(ctx.params.clientId));
@@ -58,6 +72,7 @@ export function createClient({ services, provider }: ApiDeps) {
     await assertValidMetadata(
       provider,
       buildClientMetadata(input, body.client_id ?? 'validation', body.public ? null : 'x'.repeat(43)),
+      clientPolicy(services),
     );
     if (body.client_id && (await services.clients.findMetadata(body.client_id)))
       throw conflict('the client_id is taken');
@@ -94,7 +109,7 @@ export function updateClient(deps: ApiDeps) {
     const next: StoredClient = { ...current, ...changes };
     if (body.scope === null) delete next.scope;
     else if (body.scope !== undefined) next.scope = body.scope;
-    await assertValidMetadata(deps.provider, next);
+    await assertValidMetadata(deps.provider, next, clientPolicy(deps.services));
     await deps.services.clients.save(next);
     ctx.body = clientView(next);
   };

@@ -4,7 +4,8 @@
  * is never stored.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { publicMetadata } from '../../clients/store';
+import { buildClientMetadata, publicMetadata } from '../../clients/store';
+import { checkClientMetadata } from '../../clients/validate';
 import { SUPPORTED_SCOPES } from '../../oidc/claims';
 import { action, type CommandContext } from '../context';
 import { conflict, usageError } from '../errors';
@@ -30,6 +31,13 @@ export interface ClientCreateOptions {
   firstParty?: boolean;
   scope?: string;
 }
+
+/** The flag that sets each metadata field, to name it in a refusal. */
+const FLAG_OF_FIELD: Record<string, string> = {
+  grant_types: '--grant',
+  redirect_uris: '--redirect-uri',
+  post_logout_redirect_uris: '--post-logout-redirect-uri',
+};
 
 const GRANT_NAMES = Object.keys(GRANT_TYPES).filter((g) => !g.startsWith('urn:'));
 
@@ -64,17 +72,12 @@ export async function clientCreate(ctx: CommandContext, options: ClientCreateOpt
     throw usageError('the authorization_code grant needs at least one --redirect-uri');
   if (!grantTypes.includes('authorization_code') && redirectUris.length)
     throw usageError('--redirect-uri is only for clients with the authorization_code grant');
-  if (options.public && grantTypes.includes('client_credentials'))
-    throw usageError('a --public client has no secret and cannot use the client_credentials grant');
   const scopes = options.scope?.split(/\s+/).filter(Boolean) ?? [];
   const unknown = scopes.filter((s) => !SUPPORTED_SCOPES.includes(s));
   if (unknown.length)
     throw usageError(`--scope: unknown scope ${unknown.join(', ')} (known: ${SUPPORTED_SCOPES.join(' ')})`);
 
-  const { clients } = await ctx.services();
-  if (options.id && (await clients.findMetadata(options.id)))
-    throw conflict(`client ${options.id} already exists`);
-  const { client, secret } = await clients.create({
+  const input = {
     ...(options.id ? { clientId: options.id } : {}),
     name: options.name.trim(),
     redirectUris,
@@ -83,7 +86,19 @@ export async function clientCreate(ctx: CommandContext, options: ClientCreateOpt
     public: Boolean(options.public),
     firstParty: Boolean(options.firstParty),
     ...(scopes.length ? { scope: scopes.join(' ') } : {}),
-  });
+  };
+  // The same rules as the admin API, on what the store will build.
+  const problems = checkClientMetadata(
+    buildClientMetadata(input, options.id ?? 'validation', options.public ? null : 'x'),
+    { production: ctx.config.env === 'production' },
+  );
+  const [field, problem] = Object.entries(problems)[0] ?? [];
+  if (field) throw usageError(`${FLAG_OF_FIELD[field] ?? field}: ${problem}`);
+
+  const { clients } = await ctx.services();
+  if (options.id && (await clients.findMetadata(options.id)))
+    throw conflict(`client ${options.id} already exists`);
+  const { client, secret } = await clients.create(input);
   if (secret) ctx.out.note('The client secret is shown only this once: store it now.');
   ctx.out.result({ client_id: client.client_id, client_secret: secret, client: publicMetadata(client) }, () =>
     fields([
@@ -92,7 +107,7 @@ export async function clientCreate(ctx: CommandContext, options: ClientCreateOpt
       ['name', client.client_name ?? ''],
       ['grant_types', list(client.grant_types)],
       ['redirect_uris', list(client.redirect_uris)],
-      ['scope', client.scope ?? '(all supported scopes)'],
+      ['scope', client.scope ?? ''],
       ['first_party', client.first_party ? 'yes' : 'no'],
     ]),
   );
@@ -114,7 +129,10 @@ export function register(parent: Command): void {
     )
     .option('--public', 'a public client: no secret, PKCE required (SPAs, native apps)')
     .option('--first-party', 'a first-party client: users are not asked for consent')
-    .option('--scope <scopes>', 'the scopes the client may ask for, space-separated (default: all)')
+    .option(
+      '--scope <scopes>',
+      'the scopes the client may ask for, space-separated (default: openid profile email; admin only when listed)',
+    )
     .addHelpText(
       'after',
       `
