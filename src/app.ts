@@ -9,6 +9,7 @@ import type { Provider } from 'oidc-provider';
 import type { Config } from './config';
 import { isReady, type Database } from './db/database';
 import { errorHandler } from './http/errors';
+import { checkHost } from './http/host';
 import { securityHeaders } from './http/security-headers';
 import type { Logger } from './log';
 
@@ -39,8 +40,9 @@ function healthRouter(db: Database): Router {
 export function createApp(config: Config, deps: AppDeps): Koa {
   const app = new Koa({ proxy: config.proxy, keys: deps.cookieKeys });
   app.silent = true;
-  app.use(securityHeaders);
+  app.use(securityHeaders({ hsts: config.issuer.startsWith('https://') }));
   app.use(errorHandler(deps.logger));
+  app.use(checkHost);
   const health = healthRouter(deps.db);
   app.use(health.routes());
   for (const router of deps.routers ?? []) {

@@ -1,8 +1,8 @@
 /**
  * One Knex instance for the configured database: a pg pool for DATABASE_URL, or the embedded PGlite
- * (real PostgreSQL compiled to WASM) on disk under DATA_DIR, or in memory. Both run the same migrations.
+ * (real PostgreSQL compiled to WASM) on disk under DATA_DIR (owner-only: data-dir.ts), or in memory.
+ * Both run the same migrations.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import type { DatabaseConfig } from '../config';
@@ -63,12 +63,13 @@ export function knexConfig(config: DatabaseConfig, options: DatabaseOptions = {}
       connection: { pglite: options.pglite } as never,
     };
   if (config.dataDir) {
-    const dir = path.join(config.dataDir, 'pgdata');
-    fs.mkdirSync(dir, { recursive: true });
+    // data-dir.ts refuses a world-writable DATA_DIR and keeps the files private. Required here, as
+    // knex-pglite is, so that a node on PostgreSQL never loads PGlite.
+    const { openEmbeddedDatabase } = require('./data-dir') as typeof import('./data-dir');
     return {
       ...common,
       client: ClientPGLite as Knex.Config['client'],
-      connection: { filename: dir } as never,
+      connection: { pglite: openEmbeddedDatabase(config.dataDir) } as never,
     };
   }
   return { ...common, client: ClientPGLite as Knex.Config['client'], connection: {} };

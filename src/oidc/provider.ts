@@ -10,6 +10,7 @@ import type { Database } from '../db/database';
 import type { Logger } from '../log';
 import { createAdapterFactory } from './adapter';
 import { SCOPE_CLAIMS, SUPPORTED_SCOPES, accountClaims } from './claims';
+import { takeSchemeFromIssuer } from './https-issuer';
 import type { KeyMaterial } from './keys';
 
 export interface ProviderDeps {
@@ -32,6 +33,7 @@ export function buildConfiguration(
   extensions: ProviderExtensions = {},
 ): Configuration {
   const { accounts, clients, db, keys } = deps;
+  const https = config.issuer.startsWith('https://');
   const baseFeatures: Configuration['features'] = {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
@@ -61,8 +63,10 @@ export function buildConfiguration(
     jwks: keys.jwks as Configuration['jwks'],
     cookies: {
       keys: keys.cookieKeys,
-      long: { signed: true, httpOnly: true, sameSite: 'lax' },
-      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+      // An https issuer: Secure whatever the hop to the node (https-issuer.ts makes the context
+      // secure). Otherwise the library decides per request (Secure when ctx.secure).
+      long: { signed: true, httpOnly: true, sameSite: 'lax', ...(https && { secure: true }) },
+      short: { signed: true, httpOnly: true, sameSite: 'lax', ...(https && { secure: true }) },
     },
     async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
       const account = await accounts.findById(sub);
@@ -132,6 +136,7 @@ export function createProvider(
 ): Provider {
   const provider = new Provider(config.issuer, buildConfiguration(config, deps, extensions));
   provider.proxy = config.proxy;
+  if (config.issuer.startsWith('https://')) takeSchemeFromIssuer(provider);
   provider.on('server_error', (_ctx: unknown, err: Error) =>
     deps.logger.error({ err }, 'provider server_error'),
   );

@@ -32,9 +32,12 @@ async function adminQuery(sql: string): Promise<void> {
 
 /**
  * `persistent`: for the embedded database, keep data on disk (so a test can restart the server on it).
+ * `embedded`: the embedded database even when the suite runs on PostgreSQL (tests of PGlite's files).
  */
-export async function createTestDatabase(options: { persistent?: boolean } = {}): Promise<TestDatabase> {
-  if (usingPostgres) {
+export async function createTestDatabase(
+  options: { persistent?: boolean; embedded?: boolean } = {},
+): Promise<TestDatabase> {
+  if (usingPostgres && !options.embedded) {
     const name = `gatehouse_test_${randomBytes(6).toString('hex')}`;
     await adminQuery(`create database ${name}`);
     const url = new URL(adminUrl());

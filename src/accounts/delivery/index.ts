@@ -49,6 +49,7 @@ export function createOtpDelivery(config: Config['otp'], logger: Logger): OtpDel
         url: config.smtpUrl!,
         from: config.smtpFrom,
         ttlSeconds: config.ttlSeconds,
+        requireTls: config.smtpRequireTls,
       });
     case 'disabled':
       return disabledDelivery;

@@ -1,6 +1,8 @@
 /**
  * OTP_DELIVERY=smtp: a text and HTML message with the code to the account's email address, through
- * nodemailer with SMTP_URL (smtp:// upgrades with STARTTLS when offered; smtps:// is TLS from the start).
+ * nodemailer with SMTP_URL. smtps:// is TLS from the start; smtp:// upgrades with STARTTLS when the
+ * server offers it, and in production (unless SMTP_INSECURE=true) must: a server that does not offer
+ * it, or a STARTTLS stripped on the way, fails the delivery instead of sending the code in clear.
  */
 import nodemailer from 'nodemailer';
 import type { IssuedOtp } from '../otp';
@@ -10,6 +12,19 @@ export interface SmtpOptions {
   url: string;
   from: string;
   ttlSeconds: number;
+  /** smtp:// must upgrade with STARTTLS (nodemailer's requireTLS) or fail. */
+  requireTls?: boolean;
+}
+
+/**
+ * SMTP_URL with `requireTLS=true` among its parameters when TLS is required: nodemailer lets the
+ * URL's parameters override the transport's options, so a `?requireTLS=false` there would win.
+ */
+function transportUrl(options: SmtpOptions): string {
+  if (!options.requireTls) return options.url;
+  const url = new URL(options.url);
+  url.searchParams.set('requireTLS', 'true');
+  return url.toString();
 }
 
 function escapeHtml(value: string): string {
@@ -35,7 +50,7 @@ export function otpMessage(
 
 export function createSmtpDelivery(options: SmtpOptions): OtpDelivery {
   const transport = nodemailer.createTransport({
-    url: options.url,
+    url: transportUrl(options),
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
