@@ -15,23 +15,26 @@ export function isStorableText(value: string): boolean {
 
 /**
  * The path of the first string inside a JSON-like value that could not be stored (`''` for the value
- * itself), or null when every string in it can be. Keys count as strings too.
+ * itself), or null when every string in it can be. Keys count as strings too. Walked with a stack of
+ * its own, not by recursion: a client's body may nest thousands of levels deep.
  */
 export function findUnstorable(value: unknown, path = ''): string | null {
-  if (typeof value === 'string') return isStorableText(value) ? null : path;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i += 1) {
-      const found = findUnstorable(value[i], path ? `${path}.${i}` : String(i));
-      if (found !== null) return found;
-    }
-    return null;
-  }
-  if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const at = path ? `${path}.${key}` : key;
-      if (!isStorableText(key)) return at;
-      const found = findUnstorable(item, at);
-      if (found !== null) return found;
+  const pending: [unknown, string][] = [[value, path]];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    const [current, at] = item;
+    if (typeof current === 'string') {
+      if (!isStorableText(current)) return at;
+    } else if (Array.isArray(current)) {
+      for (let i = current.length - 1; i >= 0; i -= 1)
+        pending.push([current[i], at ? `${at}.${i}` : String(i)]);
+    } else if (current && typeof current === 'object') {
+      const entries = Object.entries(current);
+      for (let i = entries.length - 1; i >= 0; i -= 1) {
+        const [key, child] = entries[i]!;
+        const childAt = at ? `${at}.${key}` : key;
+        if (!isStorableText(key)) return childAt;
+        pending.push([child, childAt]);
+      }
     }
   }
   return null;
