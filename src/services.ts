@@ -10,6 +10,7 @@ import { ClientStore } from './clients/store';
 import { ServiceKeyStore } from './clients/service-keys';
 import type { Config } from './config';
 import { SEEDS_DIR, createDatabase, migrate, type Database, type DatabaseOptions } from './db/database';
+import { watchReachability } from './db/unavailable';
 import { createLogger, type Logger } from './log';
 import { revokeAccountState } from './oidc/payloads';
 import { KeyStore } from './oidc/keys';
@@ -55,7 +56,8 @@ export async function openServices(
   options: DatabaseOptions & { logger?: Logger } = {},
 ): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const db = createDatabase(config.database, options);
+  const db = createDatabase(config.database, { ...options, logger });
+  watchReachability(db, logger);
   try {
     await migrate(db);
   } catch (err) {

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import type { DatabaseConfig } from '../config';
+import { knexLog, type Logger } from '../log';
 
 /** Where migrations and seeds live: the repository root, in src/ and in dist/ alike. */
 export const ROOT_DIR = path.resolve(__dirname, '..', '..');
@@ -17,6 +18,8 @@ export type Database = Knex;
 export interface DatabaseOptions {
   /** An already running PGlite instance to use instead of opening one (tests share one per file). */
   pglite?: unknown;
+  /** Where knex's own warnings go (its `log` option); without one, knex prints to the console. */
+  logger?: Logger;
 }
 
 let pgliteClientClass: unknown;
@@ -42,10 +45,23 @@ function pgliteClient(): unknown {
   return pgliteClientClass;
 }
 
+/**
+ * How long a query waits for a pooled connection (knex's default is 60 s). A refused connection fails
+ * at once (knex's propagateCreateError); this bounds the rest: a server that does not answer the
+ * connect, or a pool exhausted by a stalled server. 5 s is far above the wait of a busy but healthy
+ * pool (queries take milliseconds) and below the timeouts of HTTP clients and load balancers, so a
+ * request during an outage gets its 503 (db/unavailable.ts) instead of hanging.
+ */
+export const ACQUIRE_CONNECTION_TIMEOUT_MS = 5000;
+
 export function knexConfig(config: DatabaseConfig, options: DatabaseOptions = {}): Knex.Config {
   const common: Knex.Config = {
     migrations: { directory: MIGRATIONS_DIR, tableName: 'knex_migrations', loadExtensions: ['.js'] },
     seeds: { directory: SEEDS_DIR, loadExtensions: ['.js'] },
+    ...(options.logger ? { log: knexLog(options.logger) } : {}),
+    // A failed query's message gets its SQL with placeholders, not the values (token ids, names):
+    // a connection error's message is logged as it is.
+    compileSqlOnError: false,
   };
   if (config.kind === 'postgres') {
     return {
@@ -53,6 +69,7 @@ export function knexConfig(config: DatabaseConfig, options: DatabaseOptions = {}
       client: 'pg',
       connection: config.url,
       pool: { min: 0, max: config.poolMax },
+      acquireConnectionTimeout: ACQUIRE_CONNECTION_TIMEOUT_MS,
     };
   }
   const ClientPGLite = pgliteClient();

@@ -1,8 +1,10 @@
 /**
  * What an error page shows: the OAuth error code, a sentence for a person in the page's language,
- * and the exposed description. Never a stack trace; anything not meant to be shown (a bug, a
- * database outage) becomes `server_error` with a generic sentence.
+ * and the exposed description. Never a stack trace; anything not meant to be shown (a bug) becomes
+ * `server_error` with a generic sentence. A database that cannot be reached is no bug: it answers
+ * 503 `temporarily_unavailable` with Retry-After (RFC 6749 §4.1.2.1, RFC 9110 §10.2.3).
  */
+import { RETRY_AFTER_SECONDS, UNAVAILABLE_DESCRIPTION, isDatabaseUnavailable } from '../db/unavailable';
 import { GatehouseError } from '../errors';
 import type { Translate } from './i18n';
 
@@ -50,8 +52,25 @@ export function errorLocals(out: OAuthErrorOut, err: unknown, t: Translate): Err
   return { code: out.error, message, description: out.error_description ?? null };
 }
 
+export interface ErrorPage {
+  status: number;
+  headers: Record<string, string>;
+  /** A bug worth a log line; an outage is logged once per transition elsewhere (db/unavailable.ts). */
+  unexpected: boolean;
+  locals(t: Translate): ErrorLocals;
+}
+
 /** Status and page content for an error thrown on Gatehouse's own interaction routes. */
-export function errorPage(err: unknown): { status: number; locals(t: Translate): ErrorLocals } {
+export function errorPage(err: unknown): ErrorPage {
+  if (isDatabaseUnavailable(err)) {
+    const out = { error: 'temporarily_unavailable', error_description: UNAVAILABLE_DESCRIPTION };
+    return {
+      status: 503,
+      headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+      unexpected: false,
+      locals: (t) => errorLocals(out, err, t),
+    };
+  }
   let status = 500;
   let out: OAuthErrorOut = { error: 'server_error', error_description: 'an unexpected error occurred' };
   if (err instanceof GatehouseError) {
@@ -68,5 +87,5 @@ export function errorPage(err: unknown): { status: number; locals(t: Translate):
       };
     }
   }
-  return { status, locals: (t) => errorLocals(out, err, t) };
+  return { status, headers: {}, unexpected: status >= 500, locals: (t) => errorLocals(out, err, t) };
 }

@@ -155,10 +155,11 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       await next();
     } catch (err) {
       const page = errorPage(err);
-      if (page.status >= 500) logger.error({ err, path: ctx.path }, 'interaction failed');
+      if (page.unexpected) logger.error({ err, path: ctx.path }, 'interaction failed');
       const language = (ctx.state.language as string | undefined) ?? languageOf(ctx);
       const t = pages.catalog.translator(language);
       ctx.status = page.status;
+      for (const [name, value] of Object.entries(page.headers)) ctx.set(name, value);
       ctx.type = 'html';
       ctx.set('Cache-Control', 'no-store');
       ctx.body = await pages.render('error', language, { title: t('error.title'), ...page.locals(t) });

@@ -11,6 +11,13 @@ import type { Logger } from '../log';
 import { createAdapterFactory } from './adapter';
 import { SCOPE_CLAIMS, SUPPORTED_SCOPES, accountClaims } from './claims';
 import { takeSchemeFromIssuer } from './https-issuer';
+import {
+  answerDatabaseOutage,
+  markOutage,
+  protocolErrors,
+  unavailableAdapterFactory,
+  unavailableAsProtocolError,
+} from './unavailable';
 import type { KeyMaterial } from './keys';
 
 export interface ProviderDeps {
@@ -59,7 +66,7 @@ export function buildConfiguration(
     rpInitiatedLogout: { enabled: true },
   };
   const configuration: Configuration = {
-    adapter: createAdapterFactory(db, clients),
+    adapter: unavailableAdapterFactory(createAdapterFactory(db, clients)),
     jwks: keys.jwks as Configuration['jwks'],
     cookies: {
       keys: keys.cookieKeys,
@@ -69,7 +76,7 @@ export function buildConfiguration(
       short: { signed: true, httpOnly: true, sameSite: 'lax', ...(https && { secure: true }) },
     },
     async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
-      const account = await accounts.findById(sub);
+      const account = await protocolErrors(accounts.findById(sub));
       // A disabled account's tokens stop working at userinfo and wherever the account is resolved.
       if (!account || account.disabled) return undefined;
       return {
@@ -116,6 +123,10 @@ export function buildConfiguration(
       url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
     },
     ...extensions,
+    // An outage while loading a grant for /auth must reach its error handler as a protocol error.
+    ...(extensions.loadExistingGrant && {
+      loadExistingGrant: unavailableAsProtocolError(extensions.loadExistingGrant),
+    }),
     features: baseFeatures,
   };
   // Extensions add to features one by one rather than replacing the whole object.
@@ -136,9 +147,12 @@ export function createProvider(
 ): Provider {
   const provider = new Provider(config.issuer, buildConfiguration(config, deps, extensions));
   provider.proxy = config.proxy;
+  // The first provider middleware: it sees every answer, and errors thrown outside the routes.
+  provider.use(answerDatabaseOutage({ renderError: extensions.renderError }));
   if (config.issuer.startsWith('https://')) takeSchemeFromIssuer(provider);
-  provider.on('server_error', (_ctx: unknown, err: Error) =>
-    deps.logger.error({ err }, 'provider server_error'),
-  );
+  // An outage is logged once per transition (db/unavailable.ts), not once per request.
+  provider.on('server_error', (ctx: unknown, err: Error) => {
+    if (!markOutage(ctx, err)) deps.logger.error({ err }, 'provider server_error');
+  });
   return provider;
 }

@@ -14,6 +14,12 @@
  * request here did not fail is trusted for CLEAN_FOR_MS without asking again; a source that fails is
  * asked about on every request, on this node. So a guesser is refused exactly at the limit on the
  * node it fails on, and on every other node within CLEAN_FOR_MS of its last success there.
+ *
+ * When the database cannot be reached, `check` and `consume` reject with the store's own error
+ * (rate-limiter-flexible passes it through when no insurance limiter is set). It is left to
+ * propagate: the provider's outermost middleware (oidc/unavailable.ts) answers it with a 503
+ * temporarily_unavailable, also when the count fails after the provider answered, since a failure
+ * that cannot be counted must not be let through as if it had been.
  */
 import type { Context, Next } from 'koa';
 import type { RateLimitVerdict, RateLimits } from './rate-limits';

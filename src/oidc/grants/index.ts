@@ -10,6 +10,7 @@ import * as otp from './otp';
 import * as password from './password';
 import type { GrantLimits } from './rate-limit';
 import { unauthorizedClientForGrants } from './unauthorized-client';
+import { unavailableAsProtocolError } from '../unavailable';
 
 export interface GrantDeps extends GrantLimits {
   accounts: AccountStore;
@@ -22,12 +23,12 @@ export function registerGrants(provider: Provider, deps: GrantDeps): void {
   const scopes = new Set(SUPPORTED_SCOPES);
   provider.registerGrantType(
     password.grantType,
-    password.createHandler(provider, deps.accounts, scopes, deps),
+    unavailableAsProtocolError(password.createHandler(provider, deps.accounts, scopes, deps)),
     password.parameters,
   );
   provider.registerGrantType(
     otp.grantType,
-    otp.createHandler(provider, deps.otps, scopes, deps),
+    unavailableAsProtocolError(otp.createHandler(provider, deps.otps, scopes, deps)),
     otp.parameters,
   );
   provider.use(unauthorizedClientForGrants(new Set(EXTENSION_GRANT_TYPES)));

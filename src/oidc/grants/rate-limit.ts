@@ -7,6 +7,7 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { RateLimits } from '../../security/rate-limits';
 import { sourceOf } from '../../security/source';
+import { protocolErrors } from '../unavailable';
 
 export interface GrantLimits {
   rateLimits: RateLimits;
@@ -26,7 +27,8 @@ export class TooManyRequests extends errors.OIDCProviderError {
 }
 
 export async function refuseOverTokenLimit(ctx: KoaContextWithOIDC, limits: GrantLimits): Promise<void> {
-  const verdict = await limits.rateLimits.consume('token', sourceOf(ctx.req, limits.proxy));
+  // rate-limiter-flexible rejects with the store's own error when the database is down.
+  const verdict = await protocolErrors(limits.rateLimits.consume('token', sourceOf(ctx.req, limits.proxy)));
   if (verdict.ok) return;
   // Set before the throw: the provider's error handler keeps the headers already on ctx.
   ctx.set('Retry-After', String(verdict.retryAfterSeconds));
