@@ -35,6 +35,11 @@ export interface Config {
     interaction: number;
     grant: number;
   };
+  /**
+   * Seconds during which a retry of a just-rotated refresh token gets the same successor tokens
+   * instead of revoking the grant (0: every reuse revokes).
+   */
+  refreshTokenReuseGraceSeconds: number;
   bcryptCost: number;
   lockout: { maxAttempts: number; windowSeconds: number; durationSeconds: number };
   /** Seed the demo users and clients on the first start (never in production). */
@@ -136,6 +141,7 @@ const schema = z.object({
   ID_TOKEN_TTL: seconds(3600),
   SESSION_TTL: seconds(14 * 86400),
   INTERACTION_TTL: seconds(3600),
+  REFRESH_TOKEN_REUSE_GRACE: z.coerce.number().int().min(0).max(3600).default(0),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
   LOCKOUT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(5),
   LOCKOUT_WINDOW: seconds(15 * 60),
@@ -237,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       // Refreshing never extends the Grant, so it must outlive the refresh token.
       grant: Math.max(e.REFRESH_TOKEN_TTL, e.SESSION_TTL),
     },
+    refreshTokenReuseGraceSeconds: e.REFRESH_TOKEN_REUSE_GRACE,
     bcryptCost: e.BCRYPT_COST,
     lockout: {
       maxAttempts: e.LOCKOUT_MAX_ATTEMPTS,

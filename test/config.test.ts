@@ -68,6 +68,11 @@ describe('defaults', () => {
     // Refreshing never extends the Grant: it lives as long as the longest of the two.
     expect(config.ttl.grant).toBe(86400);
   });
+
+  it('rotates refresh tokens strictly unless a grace window is set', () => {
+    expect(loadConfig({}).refreshTokenReuseGraceSeconds).toBe(0);
+    expect(loadConfig({ REFRESH_TOKEN_REUSE_GRACE: '15' }).refreshTokenReuseGraceSeconds).toBe(15);
+  });
 });
 
 describe('rate limits', () => {
@@ -108,6 +113,9 @@ describe('bad values name the variable', () => {
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: /],
     [{ ACCESS_TOKEN_TTL: '-1' }, /ACCESS_TOKEN_TTL: /],
     [{ BCRYPT_COST: '3' }, /BCRYPT_COST: /],
+    [{ REFRESH_TOKEN_REUSE_GRACE: '-1' }, /REFRESH_TOKEN_REUSE_GRACE: /],
+    [{ REFRESH_TOKEN_REUSE_GRACE: '3601' }, /REFRESH_TOKEN_REUSE_GRACE: /],
+    [{ REFRESH_TOKEN_REUSE_GRACE: '1.5' }, /REFRESH_TOKEN_REUSE_GRACE: /],
     [{ PROXY: 'maybe' }, /PROXY: /],
     [{ SECRET_KEY: 'short' }, /SECRET_KEY: must be at least 32 characters/],
     [{ OTP_DELIVERY: 'webhook' }, /OTP_WEBHOOK_URL: required.*OTP_WEBHOOK_SECRET: required/],

@@ -9,7 +9,8 @@ import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/database';
 import { findUnstorable, isStorableText } from '../db/text';
 import { ClientStore } from '../clients/store';
-import { PAYLOADS_TABLE as TABLE } from './payloads';
+import { PAYLOADS_TABLE as TABLE, upsertPayload, type PayloadWrite } from './payloads';
+import { currentRotation } from './refresh-rotation';
 
 interface PayloadRow {
   payload: AdapterPayload;
@@ -81,12 +82,6 @@ function batchFor(db: Database): FindBatch {
   return batch;
 }
 
-const UPSERT = `insert into ${TABLE} (model, id, payload, grant_id, uid, user_code, account_id, expires_at)
-  values (?, ?, ?, ?, ?, ?, ?, ?)
-  on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
-    uid = excluded.uid, user_code = excluded.user_code, account_id = excluded.account_id,
-    expires_at = excluded.expires_at`;
-
 /**
  * A payload the database cannot store holds a value a client sent (an /auth parameter kept in the
  * Interaction, a logout `state`): the request is invalid, and the answer names the parameter.
@@ -106,6 +101,18 @@ function storableJson(payload: AdapterPayload): string {
       ? `parameter '${parameter}' contains a character that is not allowed`
       : 'the request contains a character that is not allowed',
   );
+}
+
+/**
+ * What the loser of a consumption race hears: the error the library itself answers for a used
+ * authorization code, refresh token or device code (RFC 6749 §5.2 invalid_grant), or for a used
+ * pushed request (RFC 9126 §2.2 invalid_request_uri), where it is consumed at the authorization
+ * endpoint.
+ */
+function consumedError(model: string): Error {
+  if (model === 'PushedAuthorizationRequest')
+    return new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
+  return new errors.InvalidGrant(`${model} already consumed`);
 }
 
 /** Adapter for one oidc-provider model (the library builds one per model name). */
@@ -128,25 +135,30 @@ export class KnexAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const json = storableJson(payload);
-    // Every token issued passes here: fixed text, nothing for knex to compile.
-    await this.db.raw(UPSERT, [
-      this.model,
+    const write: PayloadWrite = {
+      model: this.model,
       id,
-      json,
-      payload.grantId ?? null,
-      payload.uid ?? null,
-      payload.userCode ?? null,
-      payload.accountId ?? null,
-      expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
-    ]);
+      json: storableJson(payload),
+      grantId: payload.grantId ?? null,
+      uid: payload.uid ?? null,
+      userCode: payload.userCode ?? null,
+      accountId: payload.accountId ?? null,
+      expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+    };
+    // A refresh token's successors are written with its consumption, in one transaction.
+    const rotation = currentRotation();
+    if (rotation?.deferring) rotation.deferWrite(write);
+    else await upsertPayload(this.db, write);
   }
 
   // A key the database cannot store (a presented token with U+0000 in it) names no row: not found.
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (!isStorableText(id)) return undefined;
-    return toPayload(await this.batch.find(this.model, id));
+    const row = await this.batch.find(this.model, id);
+    // A consumed refresh token presented again: a retry within the grace window ends here.
+    if (row?.consumed_at && this.model === 'RefreshToken') await currentRotation()?.onConsumedFind(id);
+    return toPayload(row);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -160,12 +172,19 @@ export class KnexAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    if (!isStorableText(id)) return;
-    // Conditional: the first consumption's time stays.
-    await this.db(TABLE)
+    if (!isStorableText(id)) throw consumedError(this.model);
+    const rotation = this.model === 'RefreshToken' ? currentRotation() : undefined;
+    if (rotation) {
+      rotation.deferConsume(id);
+      return;
+    }
+    // Compare-and-set: the library found the row unconsumed, but so may a parallel request (on this
+    // node or another). Only one changes it; the other must not go on to issue tokens.
+    const changed = await this.db(TABLE)
       .where({ model: this.model, id })
       .whereNull('consumed_at')
       .update({ consumed_at: new Date() });
+    if (changed !== 1) throw consumedError(this.model);
   }
 
   async destroy(id: string): Promise<void> {

@@ -18,6 +18,7 @@ import {
   unavailableAdapterFactory,
   unavailableAsProtocolError,
 } from './unavailable';
+import { rotateRefreshTokensAtomically } from './refresh-rotation';
 import type { KeyMaterial } from './keys';
 
 export interface ProviderDeps {
@@ -149,6 +150,11 @@ export function createProvider(
   provider.proxy = config.proxy;
   // The first provider middleware: it sees every answer, and errors thrown outside the routes.
   provider.use(answerDatabaseOutage({ renderError: extensions.renderError }));
+  rotateRefreshTokensAtomically(provider, {
+    db: deps.db,
+    graceSeconds: config.refreshTokenReuseGraceSeconds,
+    secretKey: config.secretKey,
+  });
   if (config.issuer.startsWith('https://')) takeSchemeFromIssuer(provider);
   // An outage is logged once per transition (db/unavailable.ts), not once per request.
   provider.on('server_error', (ctx: unknown, err: Error) => {

@@ -100,7 +100,7 @@ describe('KnexAdapter', () => {
     expect(await accessTokens().find('at-4')).toEqual({ jti: 'at-4' });
   });
 
-  it('marks a consumed row, and keeps the first consumption time', async () => {
+  it('marks a consumed row, keeps the first consumption time, and refuses a second consumption', async () => {
     const codes = new KnexAdapter(db, 'AuthorizationCode');
     await codes.upsert('code-1', { jti: 'code-1' }, 60);
     await codes.consume('code-1');
@@ -109,7 +109,7 @@ describe('KnexAdapter', () => {
     await db('oidc_payloads')
       .where({ id: 'code-1' })
       .update({ consumed_at: new Date(Date.now() - 5000) });
-    await codes.consume('code-1');
+    await expect(codes.consume('code-1')).rejects.toMatchObject({ error: 'invalid_grant' });
     const second = await codes.find('code-1');
     expect(second?.consumed).toBeLessThan(first!.consumed as number);
   });
