@@ -9,6 +9,7 @@ import type { Provider } from 'oidc-provider';
 import type { Config } from './config';
 import { isReady, type Database } from './db/database';
 import { errorHandler } from './http/errors';
+import type { ShutdownState } from './http/drain';
 import { checkHost } from './http/host';
 import { securityHeaders } from './http/security-headers';
 import type { Logger } from './log';
@@ -20,9 +21,11 @@ export interface AppDeps {
   cookieKeys: string[];
   /** Routers mounted before the provider (interactions, /api), in order. */
   routers?: Router[];
+  /** Set while the node drains for a shutdown. */
+  shutdown?: ShutdownState;
 }
 
-function healthRouter(db: Database): Router {
+function healthRouter(db: Database, shutdown?: ShutdownState): Router {
   const router = new Router();
   router.get('/healthz', function getHealth(ctx) {
     ctx.set('Cache-Control', 'no-store');
@@ -30,7 +33,14 @@ function healthRouter(db: Database): Router {
   });
   router.get('/readyz', async function getReadiness(ctx) {
     ctx.set('Cache-Control', 'no-store');
-    const ready = await isReady(db);
+    // Checked before and after the database: once a shutdown has begun, the load balancer is told
+    // at once to send nothing more here, and no answer written during it says ready.
+    const ready = !shutdown?.draining && (await isReady(db));
+    if (shutdown?.draining) {
+      ctx.status = 503;
+      ctx.body = { status: 'shutting down' };
+      return;
+    }
     ctx.status = ready ? 200 : 503;
     ctx.body = { status: ready ? 'ready' : 'unavailable', database: ready ? 'ok' : 'unreachable' };
   });
@@ -43,7 +53,7 @@ export function createApp(config: Config, deps: AppDeps): Koa {
   app.use(securityHeaders({ hsts: config.issuer.startsWith('https://') }));
   app.use(errorHandler(deps.logger));
   app.use(checkHost);
-  const health = healthRouter(deps.db);
+  const health = healthRouter(deps.db, deps.shutdown);
   app.use(health.routes());
   for (const router of deps.routers ?? []) {
     app.use(router.routes());

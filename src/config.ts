@@ -47,6 +47,8 @@ export interface Config {
   purgeIntervalSeconds: number;
   /** Seconds between checks for rotated keys (0: never). */
   keysRefreshIntervalSeconds: number;
+  /** Seconds a shutdown waits for requests in flight before it cuts them and exits 1. */
+  shutdownTimeoutSeconds: number;
   otp: {
     ttlSeconds: number;
     maxAttempts: number;
@@ -149,6 +151,7 @@ const schema = z.object({
   SEED_DEMO: bool.optional(),
   PURGE_INTERVAL: z.coerce.number().int().min(0).max(86400).default(300),
   KEYS_REFRESH_INTERVAL: z.coerce.number().min(0).max(86400).default(30),
+  SHUTDOWN_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(10),
   OTP_TTL: seconds(300),
   OTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   OTP_RESEND_INTERVAL: z.coerce.number().int().min(0).max(3600).default(30),
@@ -253,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     seedDemo: e.SEED_DEMO ?? !production,
     purgeIntervalSeconds: e.PURGE_INTERVAL,
     keysRefreshIntervalSeconds: e.KEYS_REFRESH_INTERVAL,
+    shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT,
     otp: {
       ttlSeconds: e.OTP_TTL,
       maxAttempts: e.OTP_MAX_ATTEMPTS,

@@ -41,6 +41,8 @@ export function testEnv(
     LOG_LEVEL: 'silent',
     PURGE_INTERVAL: '0',
     KEYS_REFRESH_INTERVAL: '0',
+    // A stopping test node closes its idle connections after half a second instead of one.
+    SHUTDOWN_TIMEOUT: '2',
     ...database.env,
     ...extra,
   };
