@@ -126,15 +126,38 @@ export class ConnectionDrain implements ShutdownState {
     if (this.#idleTimers.has(socket) || socket.destroyed) return;
     const idleMs = Date.now() - (this.#lastBusy.get(socket) ?? 0);
     if (idleMs >= this.options.idleGraceMs) {
-      socket.destroy();
+      this.#destroyIfStillIdle(socket);
       return;
     }
     const timer = setTimeout(() => {
       this.#idleTimers.delete(socket);
-      if (this.#requests.get(socket) === 0) socket.destroy();
+      if (this.#requests.get(socket) === 0) this.#destroyIfStillIdle(socket);
     }, this.options.idleGraceMs - idleMs);
     timer.unref();
     this.#idleTimers.set(socket, timer);
+  }
+
+  /**
+   * A connection that looks idle may have a request waiting in the kernel's buffer, unread because
+   * the process was busy (the signal and the bytes arrived in the same stretch; a timer runs before
+   * the loop polls for I/O). Two turns of the event loop later those bytes have been read and a
+   * complete request parsed; a connection that read anything in between is not idle.
+   */
+  #destroyIfStillIdle(socket: net.Socket): void {
+    const read = socket.bytesRead;
+    setImmediate(() =>
+      setImmediate(() => {
+        if (socket.destroyed || this.#requests.get(socket) !== 0) return;
+        if (socket.bytesRead === read) {
+          socket.destroy();
+          return;
+        }
+        // A request has begun arriving: it will be answered with Connection: close, or, if it
+        // never completes, the connection is idle again from now.
+        this.#lastBusy.set(socket, Date.now());
+        this.#closeWhenIdle(socket);
+      }),
+    );
   }
 }
 
