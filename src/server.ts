@@ -87,7 +87,7 @@ export async function startServer(
   let clientChanges: ClientChangeListener | undefined;
   try {
     const seeded = await seedDemoIfEmpty(services);
-    clientChanges = await listenForClientChanges(config.database, services.clients.cache, logger);
+    clientChanges = await listenForClientChanges(db, services.clients.cache, logger);
     await services.keys.ensure();
     let keysVersion = await services.keys.version();
     // A grace period well inside the shutdown timeout, so idle connections never hold the exit.

@@ -9,7 +9,7 @@ import { AccountStore } from './accounts/store';
 import { ClientStore } from './clients/store';
 import { ServiceKeyStore } from './clients/service-keys';
 import type { Config } from './config';
-import { SEEDS_DIR, createDatabase, migrate, type Database, type DatabaseOptions } from './db/database';
+import { SEEDS_DIR, migrate, openDatabase, type Database, type DatabaseOptions } from './db/database';
 import { watchReachability } from './db/unavailable';
 import { createLogger, type Logger } from './log';
 import { revokeAccountState } from './oidc/payloads';
@@ -56,7 +56,7 @@ export async function openServices(
   options: DatabaseOptions & { logger?: Logger } = {},
 ): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const db = createDatabase(config.database, { ...options, logger });
+  const db = await openDatabase(config.database, { ...options, logger });
   watchReachability(db, logger);
   try {
     await migrate(db);

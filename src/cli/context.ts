@@ -29,8 +29,9 @@ export class CommandContext {
 
   /** The database (migrated, exactly as a server opens it) and the stores. */
   services(): Promise<Services> {
-    // The CLI prints its own results; nothing below it should write log lines into them.
-    this.opened ??= openServices(this.config, { logger: createLogger('silent') });
+    // The CLI prints its own results; nothing below it should write log lines into them. A command
+    // reaches a running server's embedded database through its socket, or holds the files for its run.
+    this.opened ??= openServices(this.config, { logger: createLogger('silent'), role: 'command' });
     return this.opened;
   }
 

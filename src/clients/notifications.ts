@@ -1,11 +1,16 @@
 /**
- * Keeps a node's client cache honest across processes: on PostgreSQL, one connection LISTENs on
- * CLIENTS_CHANNEL and drops the entry of every client another process changed. While that connection
- * is down the cache is off (every look-up reads the database), and it reconnects with a backoff.
- * The embedded database is single-process: every write is this process's own, so the cache is on.
+ * Keeps a node's client cache honest across processes: one connection LISTENs on CLIENTS_CHANNEL and
+ * drops the entry of every client another process changed. While that connection is down the cache
+ * is off (every look-up reads the database), and it reconnects with a backoff.
+ *
+ * That holds on PostgreSQL and on an embedded database served over its owner's socket, where the
+ * CLI, knex and other nodes write too: the owner's session queue hands every NotificationResponse to
+ * all its connections (db/embedded/session-queue.ts). Only a PGlite this process alone opened (in
+ * memory, or the files held for one command's run) goes without: every write is this process's own,
+ * and the store invalidates its own writes, so the cache is simply on.
  */
-import { Client } from 'pg';
-import type { DatabaseConfig } from '../config';
+import { Client, type ClientConfig } from 'pg';
+import type { Database } from '../db/database';
 import type { Logger } from '../log';
 import { CLIENTS_CHANNEL, type ClientCache } from './cache';
 
@@ -13,17 +18,24 @@ export interface ClientChangeListener {
   close(): Promise<void>;
 }
 
+/** Where to LISTEN: the database's own pg connection settings, or none for an in-process PGlite. */
+function listenTarget(db: Database): ClientConfig | undefined {
+  const { client, connection } = db.client.config as { client?: unknown; connection?: unknown };
+  if (client !== 'pg') return undefined;
+  return typeof connection === 'string' ? { connectionString: connection } : (connection as ClientConfig);
+}
+
 export async function listenForClientChanges(
-  database: DatabaseConfig,
+  db: Database,
   cache: ClientCache,
   logger: Logger,
 ): Promise<ClientChangeListener> {
-  if (database.kind === 'embedded') {
+  const target = listenTarget(db);
+  if (!target) {
     cache.setEnabled(true);
     return { close: async () => cache.setEnabled(false) };
   }
 
-  const url = database.url;
   let closed = false;
   let client: Client | undefined;
   let retry: NodeJS.Timeout | undefined;
@@ -40,7 +52,7 @@ export async function listenForClientChanges(
   };
 
   async function connect(): Promise<void> {
-    const connection = new Client({ connectionString: url });
+    const connection = new Client(target);
     connection.on('notification', (message) => {
       if (message.channel === CLIENTS_CHANNEL && message.payload) cache.invalidate(message.payload);
     });

@@ -73,14 +73,24 @@ export function tightenTree(root: string): void {
 }
 
 /**
+ * Makes DATA_DIR itself ready, before its lock is written into it (embedded/lock.ts): refuses a
+ * world-writable one, creates it as 0700 or makes it so. Leaves pgdata alone: its owner may be
+ * another process.
+ */
+export function prepareDataDir(dataDir: string): void {
+  refuseWorldWritable(dataDir);
+  fs.mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
+  tighten(dataDir, fs.statSync(dataDir));
+}
+
+/**
  * Makes DATA_DIR ready for the embedded database: refuses a world-writable one, creates DATA_DIR
  * and pgdata as 0700, and tightens whatever is already there. Returns the path of pgdata.
  */
 export function preparePgdata(dataDir: string): string {
-  refuseWorldWritable(dataDir);
+  prepareDataDir(dataDir);
   const pgdata = path.join(dataDir, PGDATA);
   fs.mkdirSync(pgdata, { recursive: true, mode: PRIVATE_DIR });
-  tighten(dataDir, fs.statSync(dataDir));
   tightenTree(pgdata);
   return pgdata;
 }
@@ -136,7 +146,11 @@ class PrivateNodeFS extends NodeFS {
   }
 }
 
-/** Opens (creating on first use) the embedded database under DATA_DIR, its files private. */
+/**
+ * Opens (creating on first use) the embedded database under DATA_DIR, its files private. Only the
+ * holder of DATA_DIR's lock may call it (embedded/open.ts): a second PGlite on the same files
+ * corrupts them.
+ */
 export function openEmbeddedDatabase(dataDir: string): PGlite {
   const pgdata = preparePgdata(dataDir);
   return new PGlite({ dataDir: pgdata, fs: new PrivateNodeFS(pgdata) });

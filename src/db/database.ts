@@ -1,12 +1,14 @@
 /**
  * One Knex instance for the configured database: a pg pool for DATABASE_URL, or the embedded PGlite
  * (real PostgreSQL compiled to WASM) on disk under DATA_DIR (owner-only: data-dir.ts), or in memory.
- * Both run the same migrations.
+ * Both run the same migrations. On disk, one process owns the files and serves them to the others
+ * (embedded/open.ts), so a DATA_DIR is opened with `openDatabase`, which may wait or connect.
  */
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
-import type { DatabaseConfig } from '../config';
+import { ConfigError, type DatabaseConfig } from '../config';
 import { knexLog, type Logger } from '../log';
+import type { EmbeddedConnection, EmbeddedRole } from './embedded/open';
 
 /** Where migrations and seeds live: the repository root, in src/ and in dist/ alike. */
 export const ROOT_DIR = path.resolve(__dirname, '..', '..');
@@ -20,6 +22,11 @@ export interface DatabaseOptions {
   pglite?: unknown;
   /** Where knex's own warnings go (its `log` option); without one, knex prints to the console. */
   logger?: Logger;
+  /**
+   * What this process is to a DATA_DIR it comes to own: a `server` (the default) serves the files to
+   * other processes while it runs; a `command` keeps them to itself for its short run.
+   */
+  role?: EmbeddedRole;
 }
 
 let pgliteClientClass: unknown;
@@ -79,21 +86,60 @@ export function knexConfig(config: DatabaseConfig, options: DatabaseOptions = {}
       client: ClientPGLite as Knex.Config['client'],
       connection: { pglite: options.pglite } as never,
     };
-  if (config.dataDir) {
-    // data-dir.ts refuses a world-writable DATA_DIR and keeps the files private. Required here, as
-    // knex-pglite is, so that a node on PostgreSQL never loads PGlite.
-    const { openEmbeddedDatabase } = require('./data-dir') as typeof import('./data-dir');
-    return {
-      ...common,
-      client: ClientPGLite as Knex.Config['client'],
-      connection: { pglite: openEmbeddedDatabase(config.dataDir) } as never,
-    };
-  }
+  if (config.dataDir)
+    throw new ConfigError(
+      `DATA_DIR: ${config.dataDir} has one owner process; open it with openDatabase, which takes its lock`,
+    );
   return { ...common, client: ClientPGLite as Knex.Config['client'], connection: {} };
 }
 
+/**
+ * How many connections a process keeps to an owner's socket. PGlite runs one statement at a time
+ * whatever the count, and a transaction holds the session to itself (embedded/session-queue.ts), so
+ * more connections only move the waiting from knex's pool into the owner's queue.
+ */
+const SOCKET_POOL_MAX = 4;
+
+/** Knex's view of an embedded database this process owns or reaches through its owner's socket. */
+export function embeddedKnexConfig(embedded: EmbeddedConnection, options: DatabaseOptions = {}): Knex.Config {
+  if (embedded.kind === 'pglite')
+    return knexConfig({ kind: 'embedded', dataDir: null }, { ...options, pglite: embedded.pglite });
+  // The owner's socket is PostgreSQL to knex: the pg client, its pool and its timeouts.
+  const pg = knexConfig({ kind: 'postgres', url: '', poolMax: SOCKET_POOL_MAX }, options);
+  return { ...pg, connection: embedded.connection };
+}
+
+/** A database on PostgreSQL, in memory, or on a given PGlite instance; a DATA_DIR needs openDatabase. */
 export function createDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Database {
   return knex(knexConfig(config, options));
+}
+
+/**
+ * Any configured database. For a DATA_DIR: takes its lock and opens the files, or connects to its
+ * owner's socket (embedded/open.ts). `destroy()` then also stops serving, closes the files and
+ * releases the lock, so every caller that closes its database closes all of it.
+ */
+export async function openDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Promise<Database> {
+  if (config.kind !== 'embedded' || !config.dataDir || options.pglite) return createDatabase(config, options);
+  // Required here, as knex-pglite is, so that a node on PostgreSQL never loads PGlite.
+  const { openEmbedded } = require('./embedded/open') as typeof import('./embedded/open');
+  const embedded = await openEmbedded(config.dataDir, { role: options.role ?? 'server' });
+  let db: Database;
+  try {
+    db = knex(embeddedKnexConfig(embedded, options));
+  } catch (err) {
+    await embedded.close();
+    throw err;
+  }
+  // knex.destroy() is a read-only property that ends in its client's destroy(): hooked there.
+  const client = db.client as { destroy(callback?: unknown): Promise<void> };
+  const destroy = client.destroy.bind(client);
+  let closing: Promise<void> | undefined;
+  client.destroy = (callback?: unknown) => {
+    closing ??= destroy(callback).finally(() => embedded.close());
+    return closing;
+  };
+  return db;
 }
 
 /** Runs every pending migration; forward-only. Returns the names applied. */

@@ -1,0 +1,253 @@
+/**
+ * The embedded database on disk has one owner: the running server opens DATA_DIR's files, names
+ * itself in the lock, and serves them on a unix socket; the CLI, knex and a second node reach them
+ * through it, and their writes are the server's at once. A killed owner's lock is taken over on
+ * restart, with every write it confirmed still there.
+ *
+ * Real processes throughout. The suite always runs on the embedded database, whatever DATABASE_URL
+ * says (the children get only the environment given here), so CI runs it in its embedded pass only
+ * (.ci/run).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { runCli } from '../cli/support';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { ROOT, startProcess, type NodeProcess } from '../support/process';
+import { freePort, testEnv } from '../support/server';
+
+jest.setTimeout(60_000);
+
+const SERVICE = { id: 'demo-service', secret: 'demo-service-secret' };
+
+let database: TestDatabase;
+let dataDir: string;
+let port: number;
+let env: Record<string, string>;
+let owner: NodeProcess | undefined;
+let second: NodeProcess | undefined;
+let created: { id: string; secret: string };
+
+interface Lock {
+  pid: number;
+  role: string;
+  served?: { host: string; port: number };
+}
+
+const lockPath = () => path.join(dataDir, 'gatehouse.lock');
+const readLock = () => JSON.parse(fs.readFileSync(lockPath(), 'utf8')) as Lock;
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+async function clientCredentials(url: string, client: { id: string; secret: string }) {
+  const res = await fetch(`${url}/token`, {
+    method: 'POST',
+    headers: {
+      authorization: basic(client.id, client.secret),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials' }),
+  });
+  const body = (await res.json()) as { access_token?: string; error?: string };
+  return { status: res.status, body };
+}
+
+async function isActive(url: string, token: string): Promise<boolean> {
+  const res = await fetch(`${url}/token/introspection`, {
+    method: 'POST',
+    headers: {
+      authorization: basic(SERVICE.id, SERVICE.secret),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ token }),
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { active: boolean }).active;
+}
+
+/** The files under pgdata that a process has open (Linux: its descriptors in /proc). */
+function openDataFiles(pid: number): string[] {
+  const fdDir = `/proc/${pid}/fd`;
+  const pgdata = fs.realpathSync(path.join(dataDir, 'pgdata'));
+  return fs
+    .readdirSync(fdDir)
+    .map((fd) => {
+      try {
+        return fs.readlinkSync(path.join(fdDir, fd));
+      } catch {
+        return '';
+      }
+    })
+    .filter((target) => target.startsWith(pgdata));
+}
+
+/** Reads the lock's pid every few milliseconds while `run` runs: who owned the files meanwhile. */
+async function lockOwnersDuring<T>(run: () => Promise<T>): Promise<{ result: T; pids: Set<number> }> {
+  const pids = new Set<number>();
+  const timer = setInterval(() => {
+    try {
+      pids.add(readLock().pid);
+    } catch {
+      pids.add(0); // no lock, or one half written: either would be a fault here
+    }
+  }, 5);
+  try {
+    return { result: await run(), pids };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** `npx knex …` from the repository root, as a developer runs it, on this DATA_DIR only. */
+function knexCli(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'node_modules', 'knex', 'bin', 'cli.js'), ...args],
+      {
+        cwd: ROOT,
+        // An empty DATABASE_URL keeps a developer's .env (which dotenv would load) from pointing elsewhere.
+        env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, DATABASE_URL: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase({ persistent: true, embedded: true });
+  dataDir = database.env.DATA_DIR!;
+  port = await freePort();
+  env = testEnv(port, database);
+  owner = await startProcess(env);
+});
+
+afterAll(async () => {
+  await second?.stop('SIGKILL');
+  await owner?.stop('SIGKILL');
+  await database?.drop();
+});
+
+describe('a server that owns DATA_DIR', () => {
+  it('names itself in the lock and serves the files on a socket in DATA_DIR', () => {
+    expect(readLock()).toMatchObject({
+      pid: owner!.child.pid,
+      role: 'server',
+      served: { host: dataDir, port: 5432 },
+    });
+    expect(fs.statSync(path.join(dataDir, '.s.PGSQL.5432')).isSocket()).toBe(true);
+    expect(openDataFiles(owner!.child.pid!).length).toBeGreaterThan(0);
+  });
+
+  it('serves a client the CLI created, at once', async () => {
+    const { result, pids } = await lockOwnersDuring(() =>
+      runCli(['client', 'create', '--name', 'Owner test', '--grant', 'client_credentials', '--json'], env),
+    );
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as { client_id: string; client_secret: string };
+    created = { id: out.client_id, secret: out.client_secret };
+    // The CLI went through the socket: the files stayed the server's all along.
+    expect([...pids]).toEqual([owner!.child.pid]);
+    const { status, body } = await clientCredentials(owner!.url, created);
+    expect({ status, error: body.error }).toEqual({ status: 200, error: undefined });
+  });
+
+  it('runs knex migrations and seeds through the server', async () => {
+    const { result, pids } = await lockOwnersDuring(async () => [
+      await knexCli(['migrate:latest']),
+      await knexCli(['seed:run']),
+    ]);
+    for (const run of result)
+      expect({ code: run.code, output: run.output }).toEqual({ code: 0, output: expect.any(String) });
+    expect(result[1]!.output).toMatch(/Ran 1 seed files/);
+    expect([...pids]).toEqual([owner!.child.pid]);
+    expect((await clientCredentials(owner!.url, SERVICE)).status).toBe(200);
+  });
+
+  it('lets a second node on the same DATA_DIR serve tokens the first one knows', async () => {
+    // One issuer for both nodes, as behind a load balancer.
+    second = await startProcess(testEnv(await freePort(), database, { ISSUER: env.ISSUER! }));
+    const { status, body } = await clientCredentials(second.url, SERVICE);
+    expect(status).toBe(200);
+    expect(await isActive(owner!.url, body.access_token!)).toBe(true);
+    // The second node connected: it holds no file of the database, and the lock is still the owner's.
+    expect(openDataFiles(second.child.pid!)).toEqual([]);
+    expect(readLock().pid).toBe(owner!.child.pid);
+    await second.stop();
+    second = undefined;
+  });
+
+  it('keeps everything across a restart, and cleans up on SIGTERM', async () => {
+    expect(await owner!.stop()).toBe(0);
+    expect(fs.existsSync(lockPath())).toBe(false);
+    expect(fs.existsSync(path.join(dataDir, '.s.PGSQL.5432'))).toBe(false);
+    owner = await startProcess(env);
+    expect(readLock().pid).toBe(owner.child.pid);
+    expect((await clientCredentials(owner.url, created)).status).toBe(200);
+  });
+});
+
+describe('an owner killed under write load', () => {
+  const KILLS = 5;
+  const LOOPS = 3;
+  const SAMPLE = 50;
+  const LAST = 10;
+
+  /** Issues tokens from LOOPS concurrent loops until the node dies; returns those answered 200, in order. */
+  async function issueUntilKilled(node: NodeProcess): Promise<string[]> {
+    const issued: string[] = [];
+    let dead = false;
+    const loop = async () => {
+      while (!dead) {
+        try {
+          const { status, body } = await clientCredentials(node.url, created);
+          if (status === 200 && body.access_token) issued.push(body.access_token);
+        } catch {
+          dead = true; // the connection failed: the node is gone
+        }
+      }
+    };
+    const loops = Array.from({ length: LOOPS }, loop);
+    // Kill once enough tokens are out, at an arbitrary point of the writes in flight.
+    for (let i = 0; i < 100 && issued.length < 150; i += 1) await new Promise((r) => setTimeout(r, 20));
+    await node.stop('SIGKILL');
+    await Promise.all(loops);
+    return issued;
+  }
+
+  function sample(tokens: string[]): string[] {
+    const picked = new Set(tokens.slice(-LAST));
+    for (let i = 0; picked.size < Math.min(tokens.length, SAMPLE + LAST) && i < tokens.length * 4; i += 1)
+      picked.add(tokens[Math.floor(Math.random() * tokens.length)]!);
+    return [...picked];
+  }
+
+  it(`keeps every token it answered 200 for, over ${KILLS} kills, and the stale lock is taken over`, async () => {
+    const lost: { kill: number; issued: number; checked: number; inactive: number }[] = [];
+    for (let kill = 1; kill <= KILLS; kill += 1) {
+      const killed = owner!;
+      const issued = await issueUntilKilled(killed);
+      expect(issued.length).toBeGreaterThan(LAST);
+      // The dead owner's lock is left behind, naming it.
+      expect(readLock().pid).toBe(killed.child.pid);
+      owner = await startProcess(env);
+      expect(readLock()).toMatchObject({ pid: owner.child.pid, role: 'server' });
+      const checked = sample(issued);
+      const active: boolean[] = [];
+      for (let i = 0; i < checked.length; i += 10)
+        active.push(...(await Promise.all(checked.slice(i, i + 10).map((t) => isActive(owner!.url, t)))));
+      lost.push({
+        kill,
+        issued: issued.length,
+        checked: checked.length,
+        inactive: active.filter((a) => !a).length,
+      });
+    }
+    // The figures per kill, so a loss shows how large it was.
+    expect(lost).toEqual(lost.map((l) => ({ ...l, inactive: 0 })));
+  }, 120_000);
+});
