@@ -9,6 +9,11 @@
  * burst read "not locked" before any of them failed: 30 parallel guesses would all reach bcrypt. With
  * the count first, at most `maxAttempts` attempts per window ever reach the check, on any number of
  * nodes, and an attempt whose process dies mid-check stays counted (the safe side).
+ *
+ * An attempt that finds the window's places all taken by attempts still being checked (not locked)
+ * waits for their outcome instead of being refused: if they fail, the name locks and it is refused;
+ * if one succeeds, the count starts again and it goes through. Without the wait, a burst of correct
+ * sign-ins (an integrator starting eight workers at once) would be refused as if it were guessing.
  */
 import type { Database } from '../db/database';
 
@@ -28,10 +33,16 @@ interface ThrottleRow {
   locked_until: Date | null;
 }
 
+/** How long an attempt waits for the attempts ahead of it before it is refused. */
+export const PENDING_WAIT_MS = 2000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export class LoginThrottle {
   constructor(
     private readonly db: Database,
     private readonly policy: LockoutPolicy,
+    private readonly options: { pendingWaitMs?: number } = {},
   ) {}
 
   /** The time until which the name is locked, or null. `key` is a username key (lower-cased). */
@@ -44,11 +55,32 @@ export class LoginThrottle {
   }
 
   /**
-   * Counts one attempt for the name, unless it is locked or its window's attempts are all taken. One
-   * statement: the row's lock serialises concurrent reservations, and each sees the count the one
-   * before it left, so exactly `maxAttempts` of any burst get through.
+   * Counts one attempt for the name, unless it is locked. While the window's attempts are all being
+   * checked, it waits (polling with a growing pause) for their outcome, up to `pendingWaitMs`; past
+   * that it is refused, as when a process died mid-check and its attempts stay counted. `now` is the
+   * clock of the first try; later tries add the time waited.
    */
   async reserve(key: string, now = new Date()): Promise<Reservation> {
+    const waitMs = this.options.pendingWaitMs ?? PENDING_WAIT_MS;
+    const started = Date.now();
+    for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
+      const at = new Date(now.getTime() + (Date.now() - started));
+      const attempt = await this.take(key, at);
+      if (attempt !== null) return { ok: true, attempt };
+      const lockedUntil = await this.lockedUntil(key, at);
+      if (lockedUntil) return { ok: false, lockedUntil };
+      if (Date.now() - started + pause > waitMs)
+        return { ok: false, lockedUntil: new Date(at.getTime() + this.policy.durationSeconds * 1000) };
+      // Jitter, so that waiters on one name do not all ask in the same instant.
+      await sleep(pause + Math.random() * pause);
+    }
+  }
+
+  /**
+   * One statement: the row's lock serialises concurrent reservations, and each sees the count the one
+   * before it left, so exactly `maxAttempts` of any burst get a place. Null: locked or no place left.
+   */
+  private async take(key: string, now: Date): Promise<number | null> {
     const windowStart = new Date(now.getTime() - this.policy.windowSeconds * 1000);
     const result = await this.db.raw<{ rows: Pick<ThrottleRow, 'failures'>[] }>(
       `insert into login_throttle as t (username, failures, window_started_at, locked_until)
@@ -62,12 +94,7 @@ export class LoginThrottle {
       { key, now, windowStart, max: this.policy.maxAttempts },
     );
     const row = result.rows[0];
-    if (row) return { ok: true, attempt: Number(row.failures) };
-    // Locked, or the window's last attempts are still being checked: refused either way. The latter
-    // ends when the lock is set or, if the process checking them died, when the window closes.
-    const lockedUntil =
-      (await this.lockedUntil(key, now)) ?? new Date(now.getTime() + this.policy.durationSeconds * 1000);
-    return { ok: false, lockedUntil };
+    return row ? Number(row.failures) : null;
   }
 
   /**

@@ -90,6 +90,29 @@ it('keeps an attempt counted when its outcome never arrives (a process killed mi
   expect(await throttle.reserve('crashed', later)).toEqual({ ok: true, attempt: 1 });
 });
 
+it('lets an attempt that found every place taken wait: a success ahead of it lets it through', async () => {
+  const throttle = new LoginThrottle(db, policy);
+  const ahead = [];
+  for (let i = 0; i < 5; i += 1) ahead.push(await throttle.reserve('queued'));
+  const waiting = throttle.reserve('queued');
+  // Still waiting well after its first try (a refusal would have come at once).
+  const pending = new Promise((resolve) => setTimeout(resolve, 150, 'pending'));
+  expect(await Promise.race([waiting, pending])).toBe('pending');
+  expect(await throttle.succeed('queued')).toEqual({ ok: true });
+  expect(await waiting).toEqual({ ok: true, attempt: 1 });
+});
+
+it('refuses a waiting attempt with the lock that the failures ahead of it set', async () => {
+  const throttle = new LoginThrottle(db, policy);
+  const ahead = [];
+  for (let i = 0; i < 5; i += 1) ahead.push((await throttle.reserve('doomed')) as { attempt: number });
+  const waiting = throttle.reserve('doomed');
+  let until: Date | null = null;
+  for (const r of ahead) until = (await throttle.fail('doomed', r)) ?? until;
+  expect(until).toBeInstanceOf(Date);
+  expect(await waiting).toEqual({ ok: false, lockedUntil: until });
+});
+
 it('counts names apart from their case only', async () => {
   const throttle = new LoginThrottle(db, { ...policy, maxAttempts: 1 });
   expect((await throttle.reserve('casey')).ok).toBe(true);
