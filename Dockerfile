@@ -3,11 +3,12 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # The image brings its own Node 24: skip the node@24 devDependency's binary and build scripts
-# that are not needed to compile.
-RUN npm ci --no-audit --no-fund --ignore-scripts && npm rebuild bcrypt
+# that are not needed to compile. The conformance battery (the conformance/ workspace, with
+# openid-client) is not copied and not installed: `gatehouse conformance` runs from a checkout.
+RUN npm ci --no-audit --no-fund --ignore-scripts --workspaces=false && npm rebuild bcrypt
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
+RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts --workspaces=false
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=3000

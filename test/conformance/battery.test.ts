@@ -2,8 +2,7 @@
  * The whole battery against a real node on the suite's database (PGlite, or PostgreSQL with
  * DATABASE_URL): every module passes, or shows only the outcome its standard reason allows.
  */
-import { runBattery, type BatteryReport } from '../../src/conformance/battery';
-import { MODULES } from '../../src/conformance/plans';
+import { MODULES, runBattery, type BatteryReport } from '@gatehouse/conformance';
 import { startTestServer, type TestServer } from '../support/server';
 import { demoOptions, registerPostClient, unexpected } from './support';
 

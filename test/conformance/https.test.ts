@@ -3,31 +3,22 @@
  * certificate, X-Forwarded-Proto/Host) with PROXY=true and an https ISSUER, so the https checks are
  * real; the CLI trusts the certificate through NODE_EXTRA_CA_CERTS.
  */
-import fs from 'node:fs';
-import type { ModuleResult } from '../../src/conformance/result';
-import { freePort, startTestServer, type TestServer } from '../support/server';
-import { runCli } from './cli';
+import type { ModuleResult } from '@gatehouse/conformance';
+import { runCli } from '../support/cli';
+import { startHttpsNode, type HttpsNode } from './https-node';
 import { POST_CLIENT, registerPostClient, unexpected } from './support';
-import { selfSignedCertificate, startTerminator, type Certificate, type Terminator } from './tls';
 
-let certificate: Certificate;
-let node: TestServer;
-let terminator: Terminator;
+let https: HttpsNode;
 let issuer: string;
+let certificate: HttpsNode['certificate'];
 
 beforeAll(async () => {
-  certificate = selfSignedCertificate();
-  const port = await freePort();
-  issuer = `https://127.0.0.1:${port}`;
-  node = await startTestServer({ env: { PROXY: 'true', ISSUER: issuer } });
-  await registerPostClient(node);
-  terminator = await startTerminator(certificate, Number(new URL(node.url).port), { port });
+  https = await startHttpsNode({ prepare: registerPostClient });
+  ({ issuer, certificate } = https);
 }, 60_000);
 
 afterAll(async () => {
-  await terminator?.close();
-  await node?.stop();
-  if (certificate) fs.rmSync(certificate.dir, { recursive: true, force: true });
+  await https?.close();
 });
 
 const flags = () => [
@@ -42,9 +33,11 @@ const flags = () => [
 
 describe('gatehouse conformance over https', () => {
   it('passes every module, with no http warning, and exits 0', async () => {
-    const { code, stdout, stderr } = await runCli([...flags(), '--json'], {
-      NODE_EXTRA_CA_CERTS: certificate.certFile,
-    });
+    const { code, stdout, stderr } = await runCli(
+      [...flags(), '--json'],
+      { NODE_EXTRA_CA_CERTS: certificate.certFile },
+      { timeoutMs: 120_000 },
+    );
     expect(stderr).toBe('');
     const report = JSON.parse(stdout) as {
       issuer: string;
@@ -64,7 +57,7 @@ describe('gatehouse conformance over https', () => {
   }, 120_000);
 
   it('fails, and exits 1, when the certificate is not trusted', async () => {
-    const { code, stdout, stderr } = await runCli([...flags(), '--plan', 'config']);
+    const { code, stdout, stderr } = await runCli([...flags(), '--plan', 'config'], {});
     expect(stdout).toMatch(
       /^FAIL {4}oidcc-discovery-endpoint-verification: discovery document at https:\/\/127\.0\.0\.1:\d+\/\.well-known\/openid-configuration unreachable: fetch failed \(self-signed certificate[^)]*\)$/m,
     );

@@ -3,8 +3,8 @@
  * client_secret_post client the test registers), and the outcomes a conformant Gatehouse may show
  * besides PASS, each with the standard reason it is allowed for.
  */
-import type { BatteryOptions } from '../../src/conformance/context';
-import type { ModuleResult } from '../../src/conformance/result';
+import type { BatteryOptions, ModuleResult } from '@gatehouse/conformance';
+import { ALICE, DEMO_CLI, DEMO_WEB } from '../support/fixtures';
 import type { TestServer } from '../support/server';
 
 export const POST_CLIENT = { id: 'conformance-post', secret: 'conformance-post-secret-0123456789' };
@@ -18,19 +18,19 @@ export async function registerPostClient(node: TestServer): Promise<void> {
     token_endpoint_auth_method: 'client_secret_post',
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
-    redirect_uris: ['http://localhost:8080/callback'],
+    redirect_uris: [DEMO_WEB.redirectUri],
   });
 }
 
 export function demoOptions(issuer: string, extra: Partial<BatteryOptions> = {}): BatteryOptions {
   return {
     issuer,
-    client: { id: 'demo-web', secret: 'demo-web-secret' },
-    secondClient: { id: 'demo-cli', secret: 'demo-cli-secret' },
+    client: { id: DEMO_WEB.id, secret: DEMO_WEB.secret },
+    secondClient: { id: DEMO_CLI.id, secret: DEMO_CLI.secret },
     postClient: POST_CLIENT,
-    account: { username: 'alice', password: 'alicepass' },
-    redirectUri: 'http://localhost:8080/callback',
-    postLogoutRedirectUri: 'http://localhost:8080/',
+    account: { username: ALICE.username, password: ALICE.password },
+    redirectUri: DEMO_WEB.redirectUri,
+    postLogoutRedirectUri: DEMO_WEB.postLogoutRedirectUri,
     plans: ['config', 'basic', 'logout'],
     ...extra,
   };

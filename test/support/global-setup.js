@@ -6,14 +6,17 @@ const path = require('node:path');
 
 module.exports = async function globalSetup() {
   const root = path.resolve(__dirname, '..', '..');
-  execFileSync(
-    process.execPath,
-    [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
+  // The conformance package too: the compiled CLI's `gatehouse conformance` loads conformance/dist.
+  for (const project of ['tsconfig.build.json', 'conformance/tsconfig.build.json']) {
+    execFileSync(
+      process.execPath,
+      [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project],
+      {
+        cwd: root,
+        stdio: 'inherit',
+      },
+    );
+  }
   if (process.env.DATABASE_URL) {
     const { Client } = require('pg');
     const client = new Client({ connectionString: process.env.DATABASE_URL });

@@ -1,14 +1,13 @@
 /**
- * `gatehouse conformance`: runs the conformance battery (src/conformance) against any OP by issuer
- * URL, with the demo data as defaults. One line per module, a summary line, exit 1 on any FAIL. It
- * talks HTTP only: no database is opened, so it works against a remote deployment.
+ * `gatehouse conformance`: runs the conformance battery (the conformance/ package) against any OP
+ * by issuer URL, with the demo data as defaults. One line per module, a summary line, exit 1 on any
+ * FAIL. It talks HTTP only: no database is opened, so it works against a remote deployment.
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import type { BatteryOptions } from '../../conformance/context';
-import type { Plan } from '../../conformance/result';
 import { action, type CommandContext } from '../context';
 import { CliError, usageError } from '../errors';
+import { loadBattery, type BatteryOptions, type Plan } from './conformance-battery';
 
 export interface ConformanceOptions {
   issuer: string;
@@ -48,14 +47,6 @@ function plan(value: string): string {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-/**
- * The battery (openid-client, jose and every module) loads only when this command runs, so that
- * the other commands start as fast as before.
- */
-function loadBattery() {
-  return require('../../conformance/battery') as typeof import('../../conformance/battery');
 }
 
 export function batteryOptions(options: ConformanceOptions, moduleNames: string[]): BatteryOptions {

@@ -3,7 +3,8 @@
  * OP's login form with the configured account, allows what the consent page asks, and keeps a record
  * of every page it saw, so an operator can review what a real user would have been shown.
  */
-import { Browser, formsOf, textOf, titleOf, type Form, type Outcome, type Page } from './browser';
+import type { Browser, Outcome } from './browser';
+import { formsOf, textOf, titleOf, type Form, type Page } from './html';
 
 export type PageKind = 'login' | 'consent' | 'logout' | 'other';
 

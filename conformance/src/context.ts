@@ -6,7 +6,7 @@
  */
 import * as oidc from 'openid-client';
 import type { JWK } from 'jose';
-import { Browser, type Fetch } from './browser';
+import { Browser, atRegisteredUris, type Fetch } from './browser';
 import { checkIdToken, type IdTokenClaims } from './id-token';
 import { Person } from './person';
 import { Failure, check, type Plan } from './result';
@@ -190,11 +190,14 @@ export class ModuleContext {
 
   /** A person with a browser that has never signed in. */
   person(): Person {
-    const browser = new Browser(
-      [this.options.redirectUri, this.options.postLogoutRedirectUri],
-      new URL(this.options.issuer).origin,
-      this.shared.fetch,
-    );
+    const browser = new Browser({
+      stopAt: atRegisteredUris(
+        [this.options.redirectUri, this.options.postLogoutRedirectUri],
+        new URL(this.options.issuer).origin,
+      ),
+      fetch: this.shared.fetch,
+      headers: { 'accept-language': 'en' },
+    });
     const person = new Person(browser, this.options.account);
     this.people.push(person);
     return person;
