@@ -346,7 +346,7 @@ async function soakAndPurge(target, opts, tmp) {
       );
     const before = await count();
     const { createDatabase } = require(path.join(servers.ROOT, 'dist', 'db', 'database.js'));
-    const { purgeOnce } = require(path.join(servers.ROOT, 'dist', 'purge.js'));
+    const { purgeOnce } = require(path.join(servers.ROOT, 'dist', 'jobs', 'purge.js'));
     const db = createDatabase({ kind: 'postgres', url: dbUrl, poolMax: 2 });
     const started = performance.now();
     let deleted;

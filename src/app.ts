@@ -1,7 +1,8 @@
 /**
  * The Koa host: security headers, the error shape, health routes, Gatehouse's own routers, and the
  * oidc-provider instance behind them. The provider gets the raw request (its own Koa app, its own
- * body parsing and cookie keys); Gatehouse's routes never parse the provider's bodies.
+ * body parsing and cookie keys); Gatehouse's routes never parse the provider's bodies. It is bound to
+ * one provider instance and its cookie keys, so the node builds a new one on every key rotation.
  */
 import Koa from 'koa';
 import Router from '@koa/router';

@@ -1,7 +1,8 @@
 /**
  * Gatehouse's own errors: one base class with an HTTP status, a stable `code` and an `expose` flag
  * deciding whether the message may reach a client. Protocol errors on the OAuth endpoints are
- * oidc-provider's own classes, not these.
+ * oidc-provider's own classes, not these. How any error is answered (JSON or the error page) is
+ * decided in one place, src/http/errors.ts.
  */
 export type ErrorCode =
   | 'invalid_request'
@@ -50,16 +51,3 @@ export const badRequest = (message: string, details?: FieldErrors) =>
 export const notFound = (message = 'not found') => new GatehouseError('not_found', 404, message);
 
 export const conflict = (message: string) => new GatehouseError('conflict', 409, message);
-
-/** The one wire format for Gatehouse's JSON errors. */
-export function errorBody(err: GatehouseError): {
-  error: string;
-  error_description: string;
-  details?: FieldErrors;
-} {
-  return {
-    error: err.code,
-    error_description: err.expose ? err.message : 'an unexpected error occurred',
-    ...(err.details ? { details: err.details } : {}),
-  };
-}

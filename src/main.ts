@@ -1,11 +1,12 @@
 /**
- * `npm start`: configuration -> database (migrated, demo data on a first start) -> provider -> HTTP.
- * SIGTERM and SIGINT stop accepting connections, let in-flight requests finish and close the pool,
- * within SHUTDOWN_TIMEOUT seconds (exit 0); past it the requests left are cut (exit 1).
+ * `npm start`: configuration -> node (node.ts: database, stores, provider, HTTP) -> signals.
+ * SIGTERM and SIGINT stop accepting connections, let in-flight requests finish and close the node,
+ * within SHUTDOWN_TIMEOUT seconds (exit 0); past it the requests left are cut (exit 1). A bad
+ * configuration exits 2, a failed start 1.
  */
 import dotenv from 'dotenv';
 import { ConfigError, loadConfig, type Config } from './config';
-import { startServer } from './server';
+import { startNode } from './node';
 
 function banner(config: Config, url: string, seeded: boolean): string {
   const issuer = config.issuer;
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const running = await startServer(config);
+  const running = await startNode(config);
   const { logger } = running.services;
   if (running.seeded) logger.info('seeded the demo data into an empty database');
   console.log(banner(config, running.url, running.seeded));

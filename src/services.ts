@@ -1,6 +1,7 @@
 /**
- * The stores and the database of a Gatehouse node, without the HTTP side: what the server and the
- * CLI share. Nothing here loads oidc-provider, so the CLI starts without it.
+ * The stores and the database, without the HTTP side: what the node (node.ts, the composition root)
+ * and the CLI (cli/context.ts) both open. Nothing here loads oidc-provider, so the CLI starts
+ * without it; nothing below the node and the CLI imports this module.
  */
 import path from 'node:path';
 import { OtpStore } from './accounts/otp';
@@ -50,7 +51,7 @@ export function createStores(config: Config, db: Database): Stores {
   };
 }
 
-/** Opens and migrates the database and builds the stores: what the server and the CLI share. */
+/** Opens and migrates the database and builds the stores: what the node and the CLI share. */
 export async function openServices(
   config: Config,
   options: DatabaseOptions & { logger?: Logger } = {},

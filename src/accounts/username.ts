@@ -1,6 +1,7 @@
 /**
- * Username rules in one place: what a new account may be called, and the key under which a name
- * presented at sign-in is looked up and counted (lower-cased, trimmed).
+ * Username rules in one place: what a new account may be called (the API, the CLI), how long a
+ * presented name may be (the login form, /api/request-otp), and the key under which a name presented
+ * at sign-in is looked up and counted (lower-cased, trimmed: the grants, the login form, the limits).
  */
 import { isStorableText } from '../db/text';
 
@@ -8,7 +9,15 @@ import { isStorableText } from '../db/text';
 export const MAX_USERNAME_LENGTH = 150;
 
 /** A new account's name: starts with a letter or digit, then letters, digits and . _ @ + - */
-export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,149}$/;
+export const USERNAME_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,${MAX_USERNAME_LENGTH - 1}}$`);
+
+/** USERNAME_PATTERN in words, for the messages that refuse a name. */
+export const USERNAME_RULE = `1-${MAX_USERNAME_LENGTH} letters, digits and . _ @ + -`;
+
+/** A presented name as it is compared and counted: trimmed and lower-cased, nothing else. */
+export function foldUsername(name: string): string {
+  return name.trim().toLowerCase();
+}
 
 /**
  * The key of a presented name, or null when no account can have it: empty, longer than the column
@@ -17,7 +26,7 @@ export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,149}$/;
  */
 export function usernameKey(name: string): string | null {
   const trimmed = name.trim();
-  const key = trimmed.toLowerCase();
+  const key = foldUsername(name);
   if (!key || trimmed.length > MAX_USERNAME_LENGTH || key.length > MAX_USERNAME_LENGTH) return null;
   return isStorableText(key) ? key : null;
 }

@@ -1,11 +1,10 @@
 /**
  * Bearer authentication for the API (RFC 6750 §2.1: the Authorization header only; tokens in query
- * strings leak into logs). The token is the provider's own access token, checked on every request
- * against the database, so a revocation on any node takes effect at once.
+ * strings leak into logs). The token is the provider's own access token, checked by the provider on
+ * every request against the database (access-token.ts), so a revocation on any node takes effect at once.
  */
 import type { Context, Next } from 'koa';
 import type { Provider } from 'oidc-provider';
-import type { AccountStore } from '../accounts/store';
 import { findValidAccessToken, type ValidAccessToken } from './access-token';
 import { insufficientScope, invalidToken, missingRole, missingToken } from './errors';
 
@@ -28,11 +27,11 @@ export function authOf(ctx: Context): ValidAccessToken {
   return auth;
 }
 
-export function authenticateBearer(provider: Provider, accounts: AccountStore) {
+export function authenticateBearer({ provider }: { provider: Provider }) {
   return async function authenticateBearerToken(ctx: Context, next: Next): Promise<void> {
     const value = bearerTokenOf(ctx);
     if (value === null) throw missingToken();
-    const auth = value ? await findValidAccessToken(provider, accounts, value) : null;
+    const auth = value ? await findValidAccessToken(provider, value, ctx.req.socket) : null;
     if (!auth) throw invalidToken();
     (ctx.state as ApiState).auth = auth;
     ctx.set('Cache-Control', 'no-store');

@@ -8,7 +8,7 @@
 import { Readable } from 'node:stream';
 import type { IncomingMessage, IncomingHttpHeaders } from 'node:http';
 import Router from '@koa/router';
-import type { Context, Next } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 import type { Provider } from 'oidc-provider';
 import { deliverInBackground, type OtpDelivery } from '../accounts/delivery';
 import type { OtpStore } from '../accounts/otp';
@@ -22,14 +22,8 @@ import * as otpGrant from '../oidc/grants/otp';
 import * as passwordGrant from '../oidc/grants/password';
 import { nameKey, type RateLimitKind, type RateLimits } from '../security/rate-limits';
 import { sourceOf } from '../security/source';
-
-export const INTEGRATOR_PATHS = {
-  requestOtp: '/api/request-otp',
-  passwordToken: '/api/token/password',
-  otpToken: '/api/token/otp',
-} as const;
-
-export const SERVICE_KEY_HEADER = 'X-Service-Key';
+import { SERVICE_KEY_HEADER } from './paths';
+import { INTEGRATOR_ROUTES } from './spec';
 
 export interface IntegratorDeps {
   provider: Provider;
@@ -158,60 +152,57 @@ export function createIntegratorRouter(deps: IntegratorDeps): Router {
     };
   }
 
-  router.post(
-    withSlash(INTEGRATOR_PATHS.requestOtp),
-    body,
-    async function requestOtp(ctx: Context): Promise<void> {
-      const username = optionalString(bodyOf(ctx), 'username')?.trim();
-      if (!username) throw badRequest("missing required parameter 'username'", { username: 'required' });
-      if (username.length > MAX_USERNAME_LENGTH)
-        throw badRequest(`'username' is longer than ${MAX_USERNAME_LENGTH} characters`, {
-          username: `at most ${MAX_USERNAME_LENGTH} characters`,
-        });
-      // Before the store is asked: a refused request sends nothing and writes no code. The name is
-      // counted whether or not an account has it, so this refusal does not tell either.
-      const source = sourceOf(ctx.req, deps.proxy);
-      await refuseOverLimit(deps.rateLimits, 'otpRequest', source, 'too many codes were requested');
-      const name = nameKey(username);
-      await refuseOverLimit(
-        deps.rateLimits,
-        'otpRequestName',
-        name,
-        'too many codes were requested for this username',
+  async function requestOtp(ctx: Context): Promise<void> {
+    const username = optionalString(bodyOf(ctx), 'username')?.trim();
+    if (!username) throw badRequest("missing required parameter 'username'", { username: 'required' });
+    if (username.length > MAX_USERNAME_LENGTH)
+      throw badRequest(`'username' is longer than ${MAX_USERNAME_LENGTH} characters`, {
+        username: `at most ${MAX_USERNAME_LENGTH} characters`,
+      });
+    // Before the store is asked: a refused request sends nothing and writes no code. The name is
+    // counted whether or not an account has it, so this refusal does not tell either.
+    const source = sourceOf(ctx.req, deps.proxy);
+    await refuseOverLimit(deps.rateLimits, 'otpRequest', source, 'too many codes were requested');
+    const name = nameKey(username);
+    await refuseOverLimit(
+      deps.rateLimits,
+      'otpRequestName',
+      name,
+      'too many codes were requested for this username',
+    );
+    const result = await deps.otps.request(username);
+    if (result.status === 'throttled') {
+      // Within the resend interval nothing is created: an impatient client retrying does not use up
+      // the name's codes for the hour.
+      await deps.rateLimits.refund('otpRequestName', name);
+      throw new GatehouseError(
+        'too_many_requests',
+        429,
+        `a code was requested for this username recently; retry after ${result.retryAfterSeconds} s`,
+        { headers: { 'Retry-After': String(result.retryAfterSeconds) } },
       );
-      const result = await deps.otps.request(username);
-      if (result.status === 'throttled') {
-        // Within the resend interval nothing is created: an impatient client retrying does not use up
-        // the name's codes for the hour.
-        await deps.rateLimits.refund('otpRequestName', name);
-        throw new GatehouseError(
-          'too_many_requests',
-          429,
-          `a code was requested for this username recently; retry after ${result.retryAfterSeconds} s`,
-          { headers: { 'Retry-After': String(result.retryAfterSeconds) } },
-        );
-      }
-      // Sent after answering: the answer's time and content are the same for every name.
-      if (result.issued) void deliverInBackground(deps.delivery, result.issued, deps.logger);
-      ctx.status = 202;
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = { status: 'accepted', expires_in: deps.otpTtlSeconds };
-    },
-  );
+    }
+    // Sent after answering: the answer's time and content are the same for every name.
+    if (result.issued) void deliverInBackground(deps.delivery, result.issued, deps.logger);
+    ctx.status = 202;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { status: 'accepted', expires_in: deps.otpTtlSeconds };
+  }
 
-  router.post(
-    withSlash(INTEGRATOR_PATHS.passwordToken),
-    requireServiceKey,
-    body,
-    exchange(passwordGrant.grantType, passwordGrant.parameters),
-  );
-
-  router.post(
-    withSlash(INTEGRATOR_PATHS.otpToken),
-    requireServiceKey,
-    body,
-    exchange(otpGrant.grantType, otpGrant.parameters),
-  );
+  /** Each route's chain after the checks its table entry names (spec/integrator-routes.ts). */
+  const handlers: Record<string, Middleware> = {
+    requestOtp,
+    exchangePassword: exchange(passwordGrant.grantType, passwordGrant.parameters),
+    exchangeOtp: exchange(otpGrant.grantType, otpGrant.parameters),
+  };
+  for (const route of INTEGRATOR_ROUTES) {
+    const handler = handlers[route.operationId];
+    if (!handler) throw new Error(`no handler for ${route.operationId}`);
+    const chain: Middleware[] = [];
+    if (route.access === 'service-key') chain.push(requireServiceKey);
+    if (route.body) chain.push(body);
+    router[route.method](withSlash(route.path), ...chain, handler);
+  }
 
   return router;
 }

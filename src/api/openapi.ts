@@ -4,9 +4,9 @@
  * 2020-12 is OpenAPI 3.1's schema dialect, which is what zod emits.
  */
 import { z } from 'zod';
-import { API_PREFIX, openApiPath } from './paths';
+import { API_PREFIX, SERVICE_KEY_HEADER, openApiPath } from './paths';
 import { errorResponse } from './schemas';
-import { ADMIN_ROUTES, USER_ROUTES, type RouteSpec } from './spec';
+import { ALL_ROUTES, type RouteSpec } from './spec';
 
 type Json = Record<string, unknown>;
 
@@ -50,6 +50,8 @@ function security(route: RouteSpec): Json[] {
       return [];
     case 'validate-token':
       return [{ bearer: [] }, { clientBasic: [] }, { serviceKey: [] }];
+    case 'service-key':
+      return [{ serviceKey: [] }];
     default:
       return [{ bearer: [] }];
   }
@@ -86,7 +88,7 @@ function operation(route: RouteSpec): Json {
   return {
     operationId: route.operationId,
     summary: route.summary,
-    tags: [route.access === 'admin' ? 'admin' : 'user'],
+    tags: [route.tag ?? (route.access === 'admin' ? 'admin' : 'user')],
     ...(scope
       ? {
           description: `Requires the scope \`${scope}\`${route.access === 'admin' ? ' and the account role `admin`' : ''}.`,
@@ -110,8 +112,6 @@ function operation(route: RouteSpec): Json {
   };
 }
 
-export const ALL_ROUTES: RouteSpec[] = [...USER_ROUTES, ...ADMIN_ROUTES];
-
 export function buildOpenApiDocument(options: { issuer: string }): Json {
   const paths: Record<string, Json> = {};
   for (const route of ALL_ROUTES) (paths[openApiPath(route.path)] ??= {})[route.method] = operation(route);
@@ -124,12 +124,17 @@ export function buildOpenApiDocument(options: { issuer: string }): Json {
         "The sidecar API next to Gatehouse's OpenID Connect endpoints. Authenticate with the provider's " +
         'own access tokens (`Authorization: Bearer`). Bodies are JSON or urlencoded forms. Every error is ' +
         '`{ "error", "error_description" }`, with `details` per field for validation errors; unknown ' +
-        `routes under ${API_PREFIX} answer 404 in that format.`,
+        `routes under ${API_PREFIX} answer 404 in that format. The integrator routes take a client's ` +
+        '`X-Service-Key` instead, and their token routes answer as the token endpoint does (RFC 6749 §5).',
     },
     servers: [{ url: options.issuer }],
     tags: [
       { name: 'user', description: "The caller's own account and tokens" },
       { name: 'admin', description: 'Administration: scope `admin` and account role `admin`' },
+      {
+        name: 'integrator',
+        description: 'Seed-compatible routes for integrators: one-time codes, and grants with X-Service-Key',
+      },
     ],
     paths,
     components: {
@@ -141,7 +146,13 @@ export function buildOpenApiDocument(options: { issuer: string }): Json {
           scheme: 'basic',
           description: 'client_id and client_secret of a confidential client (RFC 6749 §2.3.1)',
         },
-        serviceKey: { type: 'apiKey', in: 'header', name: 'X-Service-Key' },
+        serviceKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: SERVICE_KEY_HEADER,
+          description:
+            "A client's service key (`gatehouse service-key create`): the request acts as that client",
+        },
       },
     },
   };

@@ -4,6 +4,9 @@
  */
 export const API_PREFIX = '/api';
 
+/** The header integrators authenticate with: a client's service key (clients/service-keys.ts). */
+export const SERVICE_KEY_HEADER = 'X-Service-Key';
+
 export const USER_PATHS = {
   profile: '/api/profile',
   roles: '/api/roles',
@@ -28,6 +31,16 @@ export const ADMIN_PATHS = {
   clientSecret: '/api/admin/clients/:clientId/secret',
   serviceKeys: '/api/admin/clients/:clientId/service-keys',
   serviceKey: '/api/admin/clients/:clientId/service-keys/:keyId',
+} as const;
+
+/**
+ * The seed-compatible integrator routes (api/integrator.ts). Each also answers with a trailing slash,
+ * as integrators written against the seed use either spelling; the document names the one without.
+ */
+export const INTEGRATOR_PATHS = {
+  requestOtp: '/api/request-otp',
+  passwordToken: '/api/token/password',
+  otpToken: '/api/token/otp',
 } as const;
 
 /** `/api/admin/users/:id` -> `/api/admin/users/{id}` */

@@ -3,10 +3,9 @@
  * email is no longer verified (nobody has proven they receive mail there).
  */
 import type { Context } from 'koa';
-import type { ProfileInput } from '../accounts/store';
+import type { AccountStore, ProfileInput } from '../accounts/store';
 import { badRequest, notFound } from '../errors';
 import { authOf } from './bearer';
-import type { ApiDeps } from './deps';
 import { updateProfileBody } from './schemas';
 import { validateBody } from './validation';
 import { profileView } from './views';
@@ -17,7 +16,7 @@ export function getProfile() {
   };
 }
 
-export function updateProfile({ services }: ApiDeps) {
+export function updateProfile({ accounts }: { accounts: Pick<AccountStore, 'updateProfile'> }) {
   return async function updateProfile(ctx: Context): Promise<void> {
     const { account } = authOf(ctx);
     const body = validateBody(ctx, updateProfileBody);
@@ -35,7 +34,7 @@ export function updateProfile({ services }: ApiDeps) {
     // A changed phone number is no longer verified either.
     if (body.phone_number !== undefined && body.phone_number !== account.phoneNumber)
       input.phoneNumberVerified = false;
-    const updated = await services.accounts.updateProfile(account.id, input);
+    const updated = await accounts.updateProfile(account.id, input);
     if (!updated) throw notFound('the account no longer exists');
     ctx.body = profileView(updated);
   };

@@ -6,16 +6,21 @@
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
+import type { RoleStore } from '../accounts/roles';
+import type { AccountStore } from '../accounts/store';
+import type { ServiceKeyStore } from '../clients/service-keys';
+import type { ClientStore } from '../clients/store';
+import type { Config } from '../config';
+import type { Database } from '../db/database';
 import { GatehouseError, notFound } from '../errors';
 import { parseBody } from '../http/body';
 import { refuseUnstorableInput } from '../http/input';
-import type { Services } from '../services';
+import type { Logger } from '../log';
 import * as adminClients from './admin/clients';
 import * as adminRoles from './admin/roles';
 import * as adminServiceKeys from './admin/service-keys';
 import * as adminUsers from './admin/users';
 import { authenticateBearer, requireRole, requireScope } from './bearer';
-import type { ApiDeps } from './deps';
 import { logout } from './logout';
 import { buildOpenApiDocument } from './openapi';
 import { API_PREFIX } from './paths';
@@ -25,48 +30,90 @@ import { ADMIN_ROUTES, USER_ROUTES, type RouteSpec } from './spec';
 import { validateToken } from './tokens';
 import { getUserinfo } from './userinfo';
 
-type HandlerFactory = (deps: ApiDeps) => Middleware;
+/**
+ * What the API is built from. The router is where it is taken apart: each handler factory gets an
+ * object naming only what that handler uses.
+ */
+export interface ApiRouterDeps {
+  accounts: AccountStore;
+  roles: RoleStore;
+  clients: ClientStore;
+  serviceKeys: ServiceKeyStore;
+  db: Database;
+  logger: Logger;
+  config: Pick<Config, 'issuer' | 'env' | 'api'>;
+}
 
-function getOpenApiDocument({ services }: ApiDeps): Middleware {
-  const document = buildOpenApiDocument({ issuer: services.config.issuer });
+/** Each route's handler, by operationId; built once per router, for the provider it is bound to. */
+type Handlers = Record<string, () => Middleware>;
+
+function getOpenApiDocument({ issuer }: { issuer: string }): Middleware {
+  const document = buildOpenApiDocument({ issuer });
   return async function getOpenApiDocument(ctx: Context): Promise<void> {
     ctx.set('Cache-Control', 'no-cache');
     ctx.body = document;
   };
 }
 
-const USER_HANDLERS: Record<string, HandlerFactory> = {
-  getProfile,
-  updateProfile,
-  getRoles,
-  getUserinfo,
-  validateToken,
-  logout,
-  getOpenApiDocument,
-};
+function userHandlers(deps: ApiRouterDeps, provider: Provider): Handlers {
+  const { accounts, clients, serviceKeys, db, logger, config } = deps;
+  return {
+    getProfile: () => getProfile(),
+    updateProfile: () => updateProfile({ accounts }),
+    getRoles: () => getRoles(),
+    getUserinfo: () => getUserinfo({ provider }),
+    validateToken: () => validateToken({ provider, accounts, clients, serviceKeys }),
+    logout: () => logout({ provider, db, logger }),
+    getOpenApiDocument: () => getOpenApiDocument({ issuer: config.issuer }),
+  };
+}
 
-const ADMIN_HANDLERS: Record<string, HandlerFactory> = {
-  ...adminUsers,
-  ...adminRoles,
-  ...adminClients,
-  ...adminServiceKeys,
-};
+function adminHandlers(deps: ApiRouterDeps, provider: Provider): Handlers {
+  const { accounts, roles, clients, serviceKeys, config } = deps;
+  const clientAdmin = { clients, provider, policy: { production: config.env === 'production' } };
+  return {
+    listUsers: () => adminUsers.listUsers({ accounts }),
+    createUser: () => adminUsers.createUser({ accounts, roles }),
+    getUser: () => adminUsers.getUser({ accounts }),
+    updateUser: () => adminUsers.updateUser({ accounts }),
+    deleteUser: () => adminUsers.deleteUser({ accounts }),
+    setUserRoles: () => adminUsers.setUserRoles({ accounts, roles }),
+    setUserPassword: () => adminUsers.setUserPassword({ accounts }),
+    disableUser: () => adminUsers.disableUser({ accounts }),
+    enableUser: () => adminUsers.enableUser({ accounts }),
+    unlockUser: () => adminUsers.unlockUser({ accounts }),
+    listRoles: () => adminRoles.listRoles({ roles }),
+    createRole: () => adminRoles.createRole({ roles }),
+    deleteRole: () => adminRoles.deleteRole({ roles }),
+    listClients: () => adminClients.listClients(clientAdmin),
+    createClient: () => adminClients.createClient(clientAdmin),
+    getClient: () => adminClients.getClient(clientAdmin),
+    updateClient: () => adminClients.updateClient(clientAdmin),
+    deleteClient: () => adminClients.deleteClient(clientAdmin),
+    rotateClientSecret: () => adminClients.rotateClientSecret(clientAdmin),
+    listServiceKeys: () => adminServiceKeys.listServiceKeys({ clients, serviceKeys }),
+    createServiceKey: () => adminServiceKeys.createServiceKey({ clients, serviceKeys }),
+    revokeServiceKey: () => adminServiceKeys.revokeServiceKey({ clients, serviceKeys }),
+  };
+}
 
-function buildRouter(deps: ApiDeps, routes: RouteSpec[], handlers: Record<string, HandlerFactory>): Router {
-  const { services, provider } = deps;
-  const bearer = authenticateBearer(provider, services.accounts);
-  const body = parseBody({ limitBytes: services.config.api.bodyLimitBytes });
+/** One router for a route table: each route behind the checks its table entry names, then its handler. */
+function buildRouter(
+  checks: { bearer: Middleware; body: Middleware },
+  routes: RouteSpec[],
+  handlers: Handlers,
+): Router {
   const router = new Router();
   for (const route of routes) {
     const handler = handlers[route.operationId];
     if (!handler) throw new Error(`no handler for ${route.operationId}`);
     const chain: Middleware[] = [];
-    if (route.access === 'bearer' || route.access === 'admin') chain.push(bearer);
+    if (route.access === 'bearer' || route.access === 'admin') chain.push(checks.bearer);
     if (route.access === 'admin') chain.push(requireScope('admin'), requireRole('admin'));
     else if (route.scope) chain.push(requireScope(route.scope));
     chain.push(refuseUnstorableInput);
-    if (route.body) chain.push(body);
-    chain.push(handler(deps));
+    if (route.body) chain.push(checks.body);
+    chain.push(handler());
     router[route.method](route.operationId, route.path, ...chain);
   }
   return router;
@@ -94,9 +141,12 @@ function createFallbackRouter(routers: Router[]): Router {
 }
 
 /** The user router, the admin router and the /api fallback, in the order they must be mounted. */
-export function createApiRouters(services: Services, provider: Provider): Router[] {
-  const deps: ApiDeps = { services, provider };
-  const user = buildRouter(deps, USER_ROUTES, USER_HANDLERS);
-  const admin = buildRouter(deps, ADMIN_ROUTES, ADMIN_HANDLERS);
+export function createApiRouters(deps: ApiRouterDeps, provider: Provider): Router[] {
+  const checks = {
+    bearer: authenticateBearer({ provider }),
+    body: parseBody({ limitBytes: deps.config.api.bodyLimitBytes }),
+  };
+  const user = buildRouter(checks, USER_ROUTES, userHandlers(deps, provider));
+  const admin = buildRouter(checks, ADMIN_ROUTES, adminHandlers(deps, provider));
   return [user, admin, createFallbackRouter([user, admin])];
 }

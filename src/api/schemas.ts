@@ -4,8 +4,9 @@
  * code; the OpenAPI test checks real responses against it.
  */
 import { z } from 'zod';
-import { USERNAME_PATTERN } from '../accounts/username';
+import { MAX_USERNAME_LENGTH, USERNAME_PATTERN, USERNAME_RULE } from '../accounts/username';
 import { ROLE_NAME_PATTERN } from '../accounts/roles';
+import { EXTENSION_GRANT_TYPES } from '../oidc/grants/names';
 
 // ---- fields ---------------------------------------------------------------------------------------
 
@@ -26,13 +27,13 @@ const password = z
   // bcrypt reads only the first 72 bytes; longer passwords would be silently truncated.
   .refine((v) => Buffer.byteLength(v, 'utf8') <= 72, 'must be at most 72 bytes');
 const absoluteUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+/** The grants a client may list: the library's and Gatehouse's extension grants (grants/names.ts). */
 const grantType = z.enum([
   'authorization_code',
   'refresh_token',
   'client_credentials',
   'implicit',
-  'password',
-  'urn:gatehouse:params:oauth:grant-type:otp',
+  ...EXTENSION_GRANT_TYPES,
 ]);
 const scopeString = z
   .string()
@@ -56,7 +57,7 @@ export const validateTokenBody = z.strictObject({
 });
 
 export const createUserBody = z.strictObject({
-  username: z.string().regex(USERNAME_PATTERN, 'must be 1-150 letters, digits and . _ @ + -'),
+  username: z.string().regex(USERNAME_PATTERN, `must be ${USERNAME_RULE}`),
   password,
   ...editableProfile,
   email_verified: z.boolean().optional(),
@@ -76,9 +77,9 @@ export const setRolesBody = z.strictObject({ roles: z.array(roleName).max(64) })
 export const setPasswordBody = z.strictObject({ password });
 
 export const listUsersQuery = z.strictObject({
-  prefix: z.string().max(150).optional(),
+  prefix: z.string().max(MAX_USERNAME_LENGTH).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(150).optional(),
+  cursor: z.string().max(MAX_USERNAME_LENGTH).optional(),
 });
 
 export const createRoleBody = z.strictObject({

@@ -4,18 +4,26 @@
  *   answers 401 `{ "active": false }` with the RFC 6750 challenge.
  * - resource server: a `token` parameter, the caller authenticated by client credentials (HTTP
  *   Basic, RFC 6749 §2.3.1) or `X-Service-Key`; an invalid token answers 200 `{ "active": false }`.
- * Either way the answer says no more than RFC 7662 introspection would to the same caller: nothing
- * about why a token is inactive, and a public client learns only about its own tokens (the
- * provider's introspection allowedPolicy). `roles` appears only when the token carries the `roles`
- * scope, i.e. when the account released them to that client.
+ * The provider decides both: the bearer mode by its userinfo's token checks (access-token.ts), the
+ * resource-server mode by its own introspection endpoint run in-process (oidc/internals.ts
+ * introspectToken): client authentication, secret comparison, token state and its allowedPolicy (a
+ * public client learns only about its own tokens). The answer says no more than RFC 7662
+ * introspection would to the same caller, cut to `active, sub, client_id, scope, exp`.
+ *
+ * The one exception, where the API needs more than introspection returns: the token's account, from
+ * the store. A disabled or deleted account's token is inactive, and `roles` appears when the token
+ * carries the `roles` scope (the account released them to that client). Inactive here as well is what
+ * the API's bearer check refuses: refresh tokens, sender-constrained tokens, tokens with an audience,
+ * and client credentials tokens of a client that is gone.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
+import type { Provider } from 'oidc-provider';
+import type { ServiceKeyStore } from '../clients/service-keys';
 import { badRequest } from '../errors';
-import type { StoredClient } from '../clients/store';
+import { introspectToken, type IntrospectionCaller, type IntrospectionResult } from '../oidc/internals';
 import { findValidAccessToken, findValidClientCredentials } from './access-token';
 import { bearerTokenOf } from './bearer';
-import type { ApiDeps } from './deps';
+import type { AccountReader, ClientReader } from './deps';
 import { invalidClient, invalidToken, missingToken } from './errors';
 import { validateTokenBody } from './schemas';
 import { validateBody } from './validation';
@@ -26,58 +34,21 @@ type Introspection =
 
 const INACTIVE: Introspection = { active: false };
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+export interface TokenValidationDeps {
+  provider: Provider;
+  accounts: AccountReader;
+  clients: ClientReader;
+  serviceKeys: Pick<ServiceKeyStore, 'verify'>;
 }
 
-/** Compares secrets in constant time (digests first, so lengths never differ). */
-export function secretsEqual(presented: string, stored: string): boolean {
-  return timingSafeEqual(digest(presented), digest(stored));
-}
-
-/** RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded. */
-function basicCredentials(header: string): { clientId: string; secret: string } | null {
-  const match = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
-  if (!match) return null;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return null;
-  try {
-    const clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
-    const secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
-    return clientId && secret ? { clientId, secret } : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The client calling as a resource server, or a 401 invalid_client. */
-async function authenticateCaller({ services }: ApiDeps, ctx: Context): Promise<StoredClient> {
-  const serviceKey = ctx.get('x-service-key');
-  if (serviceKey) {
-    const clientId = await services.serviceKeys.verify(serviceKey);
-    const client = clientId ? await services.clients.findMetadata(clientId) : null;
-    if (!client) throw invalidClient(null);
-    return client;
-  }
-  const credentials = basicCredentials(ctx.get('authorization'));
-  if (!credentials) throw invalidClient();
-  const client = await services.clients.findMetadata(credentials.clientId);
-  // An unknown client costs the same comparison as a known one.
-  const stored = client?.client_secret ?? `unknown-client-${credentials.clientId}`;
-  const ok = secretsEqual(credentials.secret, stored);
-  if (!client?.client_secret || !ok || client.token_endpoint_auth_method === 'none') throw invalidClient();
-  return client;
-}
-
-async function introspect(
-  deps: ApiDeps,
+/** Bearer mode: the token is the caller's only credential. */
+async function introspectBearer(
+  deps: TokenValidationDeps,
+  ctx: Context,
   value: string,
-  mayInspect: (clientId: string) => boolean,
 ): Promise<Introspection> {
-  const found = await findValidAccessToken(deps.provider, deps.services.accounts, value);
-  if (found) {
-    if (!mayInspect(found.client.clientId)) return INACTIVE;
+  const found = await findValidAccessToken(deps.provider, value, ctx.req.socket);
+  if (found)
     return {
       active: true,
       sub: found.account.id,
@@ -86,27 +57,65 @@ async function introspect(
       exp: found.token.exp!,
       roles: found.scopes.has('roles') ? found.account.roles : undefined,
     };
-  }
   const cc = await findValidClientCredentials(deps.provider, value);
-  // findValidClientCredentials returns only tokens whose client exists.
-  if (cc && mayInspect(cc.clientId!))
-    return { active: true, client_id: cc.clientId!, scope: cc.scope || undefined, exp: cc.exp! };
-  return INACTIVE;
+  return cc
+    ? { active: true, client_id: cc.clientId!, scope: cc.scope || undefined, exp: cc.exp! }
+    : INACTIVE;
 }
 
-export function validateToken(deps: ApiDeps) {
+/**
+ * A service key stands for its client's own credentials at the introspection endpoint, as the
+ * integrator routes present them at the token endpoint; null for a key that is no valid credential.
+ */
+async function serviceKeyCaller(deps: TokenValidationDeps, key: string): Promise<IntrospectionCaller | null> {
+  const clientId = await deps.serviceKeys.verify(key);
+  const client = clientId ? await deps.clients.findMetadata(clientId) : null;
+  if (!client) return null;
+  const method = client.token_endpoint_auth_method ?? 'client_secret_basic';
+  if (method === 'none') return { clientId: client.client_id };
+  // The library takes a secret by either method (lib/shared/client_auth.js).
+  if (['client_secret_basic', 'client_secret_post'].includes(method) && client.client_secret)
+    return { clientId: client.client_id, clientSecret: client.client_secret };
+  return null;
+}
+
+/** The introspection answer as this API gives it (see the comment at the top). */
+async function resourceServerAnswer(
+  deps: TokenValidationDeps,
+  result: Extract<IntrospectionResult, { authenticated: true }>,
+): Promise<Introspection> {
+  const { answer, token } = result;
+  if (!answer?.active || !token || token.kind === 'RefreshToken') return INACTIVE;
+  if (answer.cnf !== undefined || answer.aud !== undefined) return INACTIVE;
+  let roles: string[] | undefined;
+  if (token.kind === 'AccessToken') {
+    if (!token.accountId || !token.grantId) return INACTIVE;
+    const account = await deps.accounts.findById(token.accountId);
+    if (!account || account.disabled) return INACTIVE;
+    if (token.scope?.split(' ').includes('roles')) roles = account.roles;
+  } else if (!(await deps.provider.Client.find(token.clientId!))) return INACTIVE;
+  return {
+    active: true,
+    sub: answer.sub as string | undefined,
+    client_id: answer.client_id as string,
+    scope: answer.scope as string | undefined,
+    exp: answer.exp as number,
+    roles,
+  };
+}
+
+export function validateToken(deps: TokenValidationDeps) {
   return async function validateToken(ctx: Context): Promise<void> {
     ctx.set('Cache-Control', 'no-store');
     const body = validateBody(ctx, validateTokenBody);
+    const serviceKey = ctx.get('x-service-key');
     const resourceServer =
-      body.token !== undefined ||
-      ctx.get('x-service-key') !== '' ||
-      /^Basic /i.test(ctx.get('authorization'));
+      body.token !== undefined || serviceKey !== '' || /^Basic /i.test(ctx.get('authorization'));
 
     if (!resourceServer) {
       const bearer = bearerTokenOf(ctx);
       if (bearer === null) throw missingToken();
-      const result = bearer ? await introspect(deps, bearer, () => true) : INACTIVE;
+      const result = bearer ? await introspectBearer(deps, ctx, bearer) : INACTIVE;
       if (!result.active) {
         ctx.status = 401;
         ctx.set('WWW-Authenticate', invalidToken().headers['WWW-Authenticate']!);
@@ -115,13 +124,13 @@ export function validateToken(deps: ApiDeps) {
       return;
     }
 
-    const caller = await authenticateCaller(deps, ctx);
+    const caller = serviceKey
+      ? await serviceKeyCaller(deps, serviceKey)
+      : { authorization: ctx.get('authorization') };
+    if (!caller) throw invalidClient(null);
+    const result = await introspectToken(deps.provider, caller, body.token, ctx.req.socket);
+    if (!result.authenticated) throw invalidClient(serviceKey ? null : 'Basic');
     if (body.token === undefined) throw badRequest('the request is invalid', { token: 'is required' });
-    const confidential = caller.token_endpoint_auth_method !== 'none';
-    ctx.body = await introspect(
-      deps,
-      body.token,
-      (clientId) => confidential || clientId === caller.client_id,
-    );
+    ctx.body = await resourceServerAnswer(deps, result);
   };
 }

@@ -4,7 +4,10 @@ import { ROLE_NAME_PATTERN } from '../accounts/roles';
 import type { Account, AccountStore } from '../accounts/store';
 import { notFound, usageError } from './errors';
 
-export async function findAccount(accounts: AccountStore, username: string): Promise<Account> {
+export async function findAccount(
+  accounts: Pick<AccountStore, 'findByUsername'>,
+  username: string,
+): Promise<Account> {
   const account = await accounts.findByUsername(username);
   if (!account) throw notFound(`no user ${username}`);
   return account;
@@ -18,7 +21,7 @@ export function checkRoleNames(names: string[]): string[] {
 }
 
 /** Refuses roles that do not exist: a typo must not hand out a new role. */
-export async function requireRoles(roles: RoleStore, names: string[]): Promise<void> {
+export async function requireRoles(roles: Pick<RoleStore, 'exists'>, names: string[]): Promise<void> {
   const known = new Set(await roles.exists(names));
   const missing = names.filter((n) => !known.has(n));
   if (missing.length)

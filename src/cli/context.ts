@@ -1,6 +1,7 @@
 /**
  * What every command runs with: the configuration (the same environment and .env as the server),
- * the output, and the server's own services, opened on first use and closed when the command ends.
+ * the output, and the stores a node opens (services.ts), opened on first use and closed when the
+ * command ends.
  */
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config';

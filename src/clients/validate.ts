@@ -1,8 +1,11 @@
 /**
- * Rules for client metadata that the provider's own schema does not enforce, shared by every way a
- * client is registered (the CLI and the admin API), so that both refuse the same combinations.
- * The provider validates the metadata's form (Client.validate); this checks that it makes sense.
+ * The one validator of client metadata, shared by every way a client is registered (the CLI and the
+ * admin API), so that both refuse the same combinations and neither stores a client the provider
+ * would refuse to load. Two steps: Gatehouse's rules, which the provider's own schema does not
+ * enforce (that the metadata makes sense), then the provider's schema (its form), which the caller
+ * hands in as a function (oidc/internals.ts `validateClientSchema`): this module loads no library.
  */
+import { OTP_GRANT, PASSWORD_GRANT } from '../oidc/grants/names';
 import type { StoredClient } from './store';
 
 export interface ClientPolicy {
@@ -10,10 +13,22 @@ export interface ClientPolicy {
   production: boolean;
 }
 
+/** Problems by metadata field (`body` when the provider names none); empty when there are none. */
+export type ClientProblems = Record<string, string>;
+
+/** The provider's own check of a client's metadata; rejects with its InvalidClientMetadata. */
+export type ClientSchemaCheck = (metadata: StoredClient) => Promise<void>;
+
+/**
+ * The secret a candidate is validated with before the store generates the real one: as long as a
+ * generated secret (32 random bytes, base64url), so that the checks see what will be stored.
+ */
+export const STAND_IN_SECRET = 'x'.repeat(43);
+
 /** Grants that authenticate with the client's own secret, or hand it a user's credentials. */
 const CONFIDENTIAL_GRANTS: Record<string, string> = {
-  password: 'password',
-  'urn:gatehouse:params:oauth:grant-type:otp': 'one-time-code',
+  [PASSWORD_GRANT]: 'password',
+  [OTP_GRANT]: 'one-time-code',
   client_credentials: 'client_credentials',
 };
 
@@ -26,12 +41,7 @@ function isLoopback(url: URL): boolean {
   return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-function checkRedirects(
-  field: string,
-  uris: unknown,
-  policy: ClientPolicy,
-  problems: Record<string, string>,
-) {
+function checkRedirects(field: string, uris: unknown, policy: ClientPolicy, problems: ClientProblems) {
   if (!policy.production || !Array.isArray(uris)) return;
   for (const uri of uris) {
     let url: URL;
@@ -48,9 +58,9 @@ function checkRedirects(
   }
 }
 
-/** The problems of a client's metadata, by field; an empty object when there are none. */
-export function checkClientMetadata(client: StoredClient, policy: ClientPolicy): Record<string, string> {
-  const problems: Record<string, string> = {};
+/** Gatehouse's own rules for a client's metadata: the problems by field. */
+export function checkClientMetadata(client: StoredClient, policy: ClientPolicy): ClientProblems {
+  const problems: ClientProblems = {};
   if (client.token_endpoint_auth_method === 'none') {
     // A public client has no secret: a grant that trusts the client itself would trust anyone who
     // copied its id (OAuth 2.0 Security BCP §2.4 for the password grant; RFC 6749 §4.4).
@@ -63,4 +73,37 @@ export function checkClientMetadata(client: StoredClient, policy: ClientPolicy):
   checkRedirects('redirect_uris', client.redirect_uris, policy, problems);
   checkRedirects('post_logout_redirect_uris', client.post_logout_redirect_uris, policy, problems);
   return problems;
+}
+
+/**
+ * The provider's refusal as problems by field: InvalidClientMetadata or InvalidRedirectUri (RFC 7591
+ * §3.2.2), whose description starts with the property it names. Anything else is no refusal of the
+ * metadata and stays an error.
+ */
+function schemaProblems(err: unknown): ClientProblems | null {
+  const { error, error_description: description } = (err ?? {}) as {
+    error?: string;
+    error_description?: string;
+  };
+  if (!error || !['invalid_client_metadata', 'invalid_redirect_uri'].includes(error) || !description)
+    return null;
+  const [, field, rest] = /^([a-z_]+) (.*)$/.exec(description) ?? [];
+  return field && rest ? { [field]: rest } : { body: description };
+}
+
+/** Gatehouse's rules, then the provider's schema: the problems of the first step that has any. */
+export async function validateClientMetadata(
+  client: StoredClient,
+  options: { policy: ClientPolicy; checkSchema: ClientSchemaCheck },
+): Promise<ClientProblems> {
+  const problems = checkClientMetadata(client, options.policy);
+  if (Object.keys(problems).length) return problems;
+  try {
+    await options.checkSchema(client);
+  } catch (err) {
+    const refused = schemaProblems(err);
+    if (!refused) throw err;
+    return refused;
+  }
+  return {};
 }

@@ -114,21 +114,48 @@ export function createDatabase(config: DatabaseConfig, options: DatabaseOptions 
   return knex(knexConfig(config, options));
 }
 
+/** Knex's configuration for a database this process opened, and how to close what it holds. */
+export interface OpenedKnexConfig {
+  knex: Knex.Config;
+  /** Stops serving an embedded database, closes its files and releases its lock (nothing for the rest). */
+  close(): Promise<void>;
+}
+
 /**
- * Any configured database. For a DATA_DIR: takes its lock and opens the files, or connects to its
- * owner's socket (embedded/open.ts). `destroy()` then also stops serving, closes the files and
- * releases the lock, so every caller that closes its database closes all of it.
+ * The configuration of any configured database, opened: what both this process's knex instance and
+ * the knex CLI (knexfile.js) are built from, so both reach the same database the same way. For a
+ * DATA_DIR: takes its lock and opens the files, or connects to its owner's socket (embedded/open.ts).
  */
-export async function openDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Promise<Database> {
-  if (config.kind !== 'embedded' || !config.dataDir || options.pglite) return createDatabase(config, options);
+export async function openKnexConfig(
+  config: DatabaseConfig,
+  options: DatabaseOptions = {},
+): Promise<OpenedKnexConfig> {
+  if (config.kind !== 'embedded' || !config.dataDir || options.pglite)
+    return { knex: knexConfig(config, options), close: async () => undefined };
   // Required here, as knex-pglite is, so that a node on PostgreSQL never loads PGlite.
   const { openEmbedded } = require('./embedded/open') as typeof import('./embedded/open');
   const embedded = await openEmbedded(config.dataDir, { role: options.role ?? 'server' });
-  let db: Database;
   try {
-    db = knex(embeddedKnexConfig(embedded, options));
+    return { knex: embeddedKnexConfig(embedded, options), close: () => embedded.close() };
   } catch (err) {
     await embedded.close();
+    throw err;
+  }
+}
+
+/**
+ * Any configured database (openKnexConfig). `destroy()` also closes what opening it holds (for a
+ * DATA_DIR: stops serving, closes the files and releases the lock), so every caller that closes its
+ * database closes all of it.
+ */
+export async function openDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Promise<Database> {
+  if (config.kind !== 'embedded' || !config.dataDir || options.pglite) return createDatabase(config, options);
+  const opened = await openKnexConfig(config, options);
+  let db: Database;
+  try {
+    db = knex(opened.knex);
+  } catch (err) {
+    await opened.close();
     throw err;
   }
   // knex.destroy() is a read-only property that ends in its client's destroy(): hooked there.
@@ -136,7 +163,7 @@ export async function openDatabase(config: DatabaseConfig, options: DatabaseOpti
   const destroy = client.destroy.bind(client);
   let closing: Promise<void> | undefined;
   client.destroy = (callback?: unknown) => {
-    closing ??= destroy(callback).finally(() => embedded.close());
+    closing ??= destroy(callback).finally(() => opened.close());
     return closing;
   };
   return db;

@@ -1,10 +1,12 @@
 /**
  * The pages' languages: one JSON message file per language in views/locales, loaded once. The page
  * language comes from the relying party's `ui_locales` (OpenID Connect Core §3.1.2.1, space-separated,
- * in order of preference) when one is available, else from Accept-Language, else English.
+ * in order of preference) when one is available, else from Accept-Language, else English. Every
+ * page, the provider's and Gatehouse's, error pages included, picks it through `requestLanguage`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Context } from 'koa';
 
 export type Messages = Record<string, string>;
 
@@ -64,6 +66,33 @@ export function loadCatalog(dir: string): Catalog {
       return Object.hasOwn(messages.get(language) ?? {}, key);
     },
   };
+}
+
+/** The request parameters a page may carry its relying party's `ui_locales` in. */
+interface Parameters {
+  ui_locales?: unknown;
+}
+
+/** The provider's parameters of this request, when the provider has read them already. */
+function providerParameters(ctx: Context): Parameters | undefined {
+  try {
+    return (ctx as { oidc?: { params?: Parameters } }).oidc?.params;
+  } catch {
+    // The provider's error handler may run before the request's parameters were read.
+    return undefined;
+  }
+}
+
+/**
+ * The language of the page answering `ctx`. `params` are the parameters of the authorization request
+ * behind the page (an interaction's); without them, the language a page handler already chose for
+ * this request (`ctx.state.language`), else the parameters the provider read from it.
+ */
+export function requestLanguage(catalog: Catalog, ctx: Context, params?: Parameters): string {
+  const chosen = params ? undefined : (ctx.state as { language?: unknown } | undefined)?.language;
+  if (typeof chosen === 'string') return chosen;
+  const uiLocales = (params ?? providerParameters(ctx))?.ui_locales;
+  return catalog.pick(typeof uiLocales === 'string' ? uiLocales : undefined, ctx.get('accept-language'));
 }
 
 /** Language tags of an Accept-Language header, best first (RFC 9110 §12.5.4). */

@@ -1,36 +1,32 @@
 /**
- * The interactions domain: the login, consent and logout pages. `interactionRouter` gives the host
- * its router, `interactionConfiguration` gives the provider the pages it renders itself.
+ * The interactions domain: the login, consent and logout pages. The node builds the page renderer
+ * once (`createPages`) and hands it to all three parts: `interactionRouter` gives the host its
+ * router, `interactionConfiguration` gives the provider the pages it renders itself, and
+ * `notFoundPage` its answer to unknown routes, which fall through the host to the provider.
  */
 import type Router from '@koa/router';
-import type { Provider } from 'oidc-provider';
+import type { Middleware } from 'koa';
 import type { AccountStore } from '../accounts/store';
-import type { Logger } from '../log';
 import type { ProviderExtensions } from '../oidc/provider';
-import type { RateLimits } from '../security/rate-limits';
 import { renderNotFound } from './not-found';
 import { createPageConfiguration } from './provider-pages';
-import { createInteractionRouter } from './routes';
-import { createPages } from './views';
+import { createInteractionRouter, type InteractionDeps } from './routes';
+import type { Pages } from './views';
 
-export { createPages } from './views';
+export { createPages, type Pages } from './views';
+export type { InteractionDeps } from './routes';
 
-/**
- * The router of the pages, for the host. It also gives the provider its not-found page: unknown
- * routes fall through the host to the provider, which would otherwise answer a bare 404.
- */
-export function interactionRouter(deps: {
-  provider: Provider;
-  accounts: AccountStore;
-  logger: Logger;
-  rateLimits: RateLimits;
-  proxy: boolean;
-}): Router {
-  const pages = createPages();
-  deps.provider.use(renderNotFound(pages));
-  return createInteractionRouter({ ...deps, pages });
+/** The router of the pages, for the host. */
+export function interactionRouter(deps: InteractionDeps): Router {
+  return createInteractionRouter(deps);
 }
 
-export function interactionConfiguration(deps: { accounts: AccountStore }): ProviderExtensions {
-  return createPageConfiguration({ ...deps, pages: createPages() });
+/** The provider's own pages: errors, logout and signed-out, first-party consent, page languages. */
+export function interactionConfiguration(deps: { accounts: AccountStore; pages: Pages }): ProviderExtensions {
+  return createPageConfiguration(deps);
+}
+
+/** The page (or JSON) for a route nothing answered; the provider mounts it innermost. */
+export function notFoundPage(pages: Pages): Middleware {
+  return renderNotFound(pages);
 }

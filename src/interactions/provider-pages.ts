@@ -1,29 +1,17 @@
 /**
  * The provider configuration that belongs to the pages: the error page oidc-provider renders for
- * browsers (renderError, which also answers unknown routes), the RP-initiated logout confirmation and
+ * browsers (renderError: the one error page, error-page.ts), the RP-initiated logout confirmation and
  * the signed-out page (OpenID Connect RP-Initiated Logout 1.0 §2-§3), first-party consent through
  * loadExistingGrant, and the page languages in discovery.
  */
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountStore } from '../accounts/store';
+import { logoutFormSecret } from '../oidc/internals';
 import type { ProviderExtensions } from '../oidc/provider';
 import { createLoadExistingGrant } from './consent';
-import { errorLocals } from './error-page';
+import { createErrorPage } from './error-page';
+import { requestLanguage } from './i18n';
 import type { Pages } from './views';
-
-function languageOf(pages: Pages, ctx: KoaContextWithOIDC): string {
-  // The error handler may run before the request's parameters were read.
-  let uiLocales: unknown;
-  try {
-    uiLocales = ctx.oidc?.params?.ui_locales;
-  } catch {
-    uiLocales = undefined;
-  }
-  return pages.catalog.pick(
-    typeof uiLocales === 'string' ? uiLocales : undefined,
-    ctx.get('accept-language'),
-  );
-}
 
 async function respond(
   ctx: KoaContextWithOIDC,
@@ -31,7 +19,7 @@ async function respond(
   view: string,
   locals: (t: ReturnType<Pages['catalog']['translator']>) => Record<string, unknown> & { title: string },
 ): Promise<void> {
-  const language = languageOf(pages, ctx);
+  const language = requestLanguage(pages.catalog, ctx);
   const html = await pages.render(view, language, locals(pages.catalog.translator(language)));
   ctx.type = 'html';
   ctx.set('Cache-Control', 'no-store');
@@ -41,9 +29,8 @@ async function respond(
 export function createPageConfiguration(deps: { pages: Pages; accounts: AccountStore }): ProviderExtensions {
   const { pages, accounts } = deps;
   return {
-    async renderError(ctx, out, error) {
-      await respond(ctx, pages, 'error', (t) => ({ title: t('error.title'), ...errorLocals(out, error, t) }));
-    },
+    // The provider's own errors on the page every other error answer renders.
+    renderError: createErrorPage(pages),
     loadExistingGrant: createLoadExistingGrant(accounts),
     discovery: { ui_locales_supported: pages.catalog.languages },
     features: {
@@ -54,7 +41,7 @@ export function createPageConfiguration(deps: { pages: Pages; accounts: AccountS
           // endpoint and the anti-CSRF secret the library keeps in the session.
           const { session, client } = ctx.oidc;
           const account = session?.accountId ? await accounts.findById(session.accountId) : null;
-          const xsrf = (session?.state as { secret?: string } | undefined)?.secret ?? '';
+          const xsrf = logoutFormSecret(ctx);
           await respond(ctx, pages, 'logout', (t) => ({
             title: t('logout.title'),
             action: ctx.oidc.urlFor('end_session_confirm'),

@@ -13,19 +13,23 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { errors, type Interaction, type Provider } from 'oidc-provider';
 import type { AccountStore, AuthResult } from '../accounts/store';
+import { MAX_USERNAME_LENGTH } from '../accounts/username';
 import { GatehouseError } from '../errors';
 import { bodyOf, parseBody } from '../http/body';
+import { errorHandler } from '../http/errors';
 import { INTERACTION_PATH } from '../oidc/provider';
 import type { Logger } from '../log';
 import type { RateLimits } from '../security/rate-limits';
 import { sourceOf } from '../security/source';
 import { adminByConsent, describeRequest, grantMissing } from './consent';
-import { errorPage } from './error-page';
+import { createErrorPage } from './error-page';
+import { requestLanguage } from './i18n';
 import { STYLESHEET_PATH, type Pages } from './views';
 
 export interface InteractionDeps {
   provider: Provider;
-  accounts: AccountStore;
+  /** Signs in and looks up the account the interaction is about. */
+  accounts: Pick<AccountStore, 'authenticate' | 'findById'>;
   pages: Pages;
   logger: Logger;
   /** RATE_LIMIT_LOGIN: login form posts per source. */
@@ -56,19 +60,11 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   const router = new Router();
   const form = parseBody({ limitBytes: FORM_LIMIT_BYTES, types: ['form'] });
 
-  function languageOf(ctx: Context, interaction?: Interaction): string {
-    const uiLocales = interaction?.params.ui_locales;
-    return pages.catalog.pick(
-      typeof uiLocales === 'string' ? uiLocales : undefined,
-      ctx.get('accept-language'),
-    );
-  }
-
   /** The interaction of this browser, which must be the one in the path. */
   async function loadInteraction(ctx: Context): Promise<Interaction> {
     const interaction = await provider.interactionDetails(ctx.req, ctx.res);
     if (interaction.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction session mismatch');
-    ctx.state.language = languageOf(ctx, interaction);
+    ctx.state.language = requestLanguage(pages.catalog, ctx, interaction.params);
     return interaction;
   }
 
@@ -104,6 +100,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       action: stepUrl(interaction.uid, 'login'),
       abortAction: stepUrl(interaction.uid, 'abort'),
       username,
+      usernameMaxLength: MAX_USERNAME_LENGTH,
       error: problem ? t(problem.message) : null,
       reauthenticate: Boolean(interaction.session?.accountId),
     });
@@ -150,21 +147,12 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     await next();
   }
 
-  async function renderFailures(ctx: Context, next: Next): Promise<void> {
-    try {
-      await next();
-    } catch (err) {
-      const page = errorPage(err);
-      if (page.unexpected) logger.error({ err, path: ctx.path }, 'interaction failed');
-      const language = (ctx.state.language as string | undefined) ?? languageOf(ctx);
-      const t = pages.catalog.translator(language);
-      ctx.status = page.status;
-      for (const [name, value] of Object.entries(page.headers)) ctx.set(name, value);
-      ctx.type = 'html';
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = await pages.render('error', language, { title: t('error.title'), ...page.locals(t) });
-    }
-  }
+  // The one error handler, answering with the error page whatever the Accept header says.
+  const renderFailures = errorHandler(logger, {
+    format: 'page',
+    renderPage: createErrorPage(pages),
+    message: 'interaction failed',
+  });
 
   async function refuseCrossSite(ctx: Context, next: Next): Promise<void> {
     const site = ctx.get('sec-fetch-site');

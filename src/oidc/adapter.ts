@@ -11,6 +11,7 @@ import { findUnstorable, isStorableText } from '../db/text';
 import { ClientStore } from '../clients/store';
 import { PAYLOADS_TABLE as TABLE, upsertPayload, type PayloadWrite } from './payloads';
 import { currentRotation } from './refresh-rotation';
+import { sharedFind } from './shared-finds';
 
 interface PayloadRow {
   payload: AdapterPayload;
@@ -155,7 +156,7 @@ export class KnexAdapter implements Adapter {
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (!isStorableText(id)) return undefined;
-    const row = await this.batch.find(this.model, id);
+    const row = await sharedFind(this.model, id, () => this.batch.find(this.model, id));
     // A consumed refresh token presented again: a retry within the grace window ends here.
     if (row?.consumed_at && this.model === 'RefreshToken') await currentRotation()?.onConsumedFind(id);
     return toPayload(row);

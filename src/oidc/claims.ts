@@ -41,3 +41,26 @@ export function accountClaims(account: Account): Record<string, unknown> {
     roles: account.roles,
   };
 }
+
+/** An account as findAccount hands it to the provider: its id, its claims, and the account itself. */
+export type ProviderAccount = {
+  accountId: string;
+  /** The store's account, for the API's checks (roles, profile) without a second look-up. */
+  account: Account;
+  claims(): Promise<{ sub: string }>;
+};
+
+export function providerAccount(account: Account): ProviderAccount {
+  return {
+    accountId: account.id,
+    account,
+    async claims() {
+      return accountClaims(account) as { sub: string };
+    },
+  };
+}
+
+/** The store's account behind what findAccount returned (undefined for anything else). */
+export function accountOf(found: { accountId: string } | undefined): Account | undefined {
+  return (found as Partial<ProviderAccount> | undefined)?.account;
+}

@@ -1,32 +1,283 @@
 /**
- * The one module that reaches into oidc-provider's internals: the per-instance state the library's
- * own modules read through lib/helpers/weak_cache.js. A library upgrade that changes it breaks here
- * and nowhere else (checked against oidc-provider 9.13).
+ * The one module that reaches into oidc-provider's internals, what its docs/README.md does not describe
+ * (lib/ modules, per-instance state, payload layouts, its exact answers), so that a library upgrade
+ * breaks here and nowhere else. Each function names the library file it mirrors (checked on 9.13.x).
  */
-import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
+import { ServerResponse, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import type { Context, Next } from 'koa';
+import {
+  errors,
+  type AccessToken,
+  type Account,
+  type Client,
+  type ClientCredentials,
+  type ClientMetadata,
+  type Grant,
+  type IdToken,
+  type KoaContextWithOIDC,
+  type Provider,
+  type RefreshToken,
+} from 'oidc-provider';
+import { shareFinds } from './shared-finds';
 
 export type GrantHandler = (ctx: KoaContextWithOIDC) => Promise<void>;
+type Handler = (ctx: KoaContextWithOIDC, next: () => Promise<void>) => unknown;
+type AnyToken = AccessToken | ClientCredentials | RefreshToken;
+type IntrospectionPolicy = (ctx: KoaContextWithOIDC, client: Client, token: AnyToken) => Promise<boolean>;
 
-interface ProviderInternals {
-  grantTypeHandlers: Map<string, GrantHandler>;
-}
-
-// The same module instance the library imports (one ESM cache), so it reads the same private state.
-const weakCache = require('oidc-provider/lib/helpers/weak_cache.js') as {
-  default: (provider: Provider) => ProviderInternals | undefined;
+// The same module instances the library imports (one ESM cache), so they read the same private state.
+const lib = {
+  weakCache: require('oidc-provider/lib/helpers/weak_cache.js') as {
+    default(provider: Provider): { grantTypeHandlers: Map<string, GrantHandler> } | undefined;
+  },
+  accessToken: require('oidc-provider/lib/shared/access_token.js') as {
+    getValidateAccessToken(options: {
+      afterFind: (ctx: KoaContextWithOIDC, token: AccessToken) => void;
+    }): Handler;
+  } & Record<'loadAccessTokenClient' | 'loadAccessTokenAccount' | 'loadAccessTokenGrant', Handler>,
+  introspection: require('oidc-provider/lib/actions/introspection.js') as { default: Handler[] },
+  grantResponse: require('oidc-provider/lib/helpers/grant_response.js') as {
+    buildTokenResponse(provider: Provider, parts: object): Record<string, unknown>;
+  },
 };
 
 /**
- * Replaces the handler of a grant type the library registered itself with `wrap(original)`. The
- * public registerGrantType can replace a handler but cannot hand back the library's own.
+ * Replaces the handler of a grant type the library registered itself with `wrap(original)`
+ * (lib/provider.js registerGrantType): the public registerGrantType cannot hand back the library's own.
  */
 export function wrapGrantHandler(
   provider: Provider,
   grantType: string,
   wrap: (original: GrantHandler) => GrantHandler,
 ): void {
-  const handlers = weakCache.default(provider)?.grantTypeHandlers;
+  const handlers = lib.weakCache.default(provider)?.grantTypeHandlers;
   const original = handlers?.get(grantType);
   if (!handlers || !original) throw new Error(`oidc-provider has no '${grantType}' grant handler to wrap`);
   handlers.set(grantType, wrap(original));
+}
+
+/**
+ * The provider's own client schema (lib/models/client.js Client.validate, lib/helpers/client_schema.js).
+ * Throws its InvalidClientMetadata or InvalidRedirectUri (RFC 7591 §3.2.2) with an error_description.
+ */
+export async function validateClientSchema(provider: Provider, metadata: object): Promise<void> {
+  await provider.Client.validate(metadata as ClientMetadata);
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
+/** A request as the library's handlers read it: a form makes it a POST; the socket is the caller's. */
+type HandlerRequest = { headers: IncomingHttpHeaders; form?: URLSearchParams; socket?: Socket | undefined };
+
+/**
+ * Runs the library's route handlers in-process as its router would (lib/helpers/initialize_app.js
+ * ensureOIDC: an OIDCContext whose `route` is the route's name), on a context of their own: what they
+ * write to the response stays there, and no provider.use middleware runs. Failures (5xx) are thrown.
+ */
+async function runHandlers(
+  provider: Provider,
+  route: string,
+  handlers: Handler[],
+  request: HandlerRequest,
+): Promise<{ ctx: KoaContextWithOIDC; refusal?: errors.OIDCProviderError }> {
+  const body = Buffer.from(request.form?.toString() ?? '', 'utf8');
+  const headers: IncomingHttpHeaders = { ...request.headers };
+  if (request.form) Object.assign(headers, { 'content-type': FORM, 'content-length': String(body.length) });
+  const req = Object.assign(Readable.from(request.form ? [body] : [], { objectMode: false }), {
+    method: request.form ? 'POST' : 'GET',
+    url: provider.pathFor(route),
+    headers,
+    socket: request.socket,
+  }) as unknown as IncomingMessage;
+  const koa: Context & { _matchedRouteName?: string } = provider.createContext(req, new ServerResponse(req));
+  koa._matchedRouteName = route;
+  Object.defineProperty(koa, 'oidc', { value: new provider.OIDCContext(koa) });
+  const ctx = koa as unknown as KoaContextWithOIDC;
+  const dispatch = async (i: number): Promise<void> => {
+    if (i < handlers.length) await handlers[i]!(ctx, () => dispatch(i + 1));
+  };
+  try {
+    await dispatch(0);
+    return { ctx };
+  } catch (err) {
+    // A refusal meant for the client (an exposed 4xx, statusCode as the library sets it) is returned.
+    const refusal = err as errors.OIDCProviderError | undefined;
+    if (refusal?.expose === true && refusal.statusCode < 500) return { ctx, refusal };
+    throw err;
+  }
+}
+
+/** A token the library accepted, with what it loaded: `account` is what findAccount returned. */
+export type VerifiedAccessToken = { token: AccessToken; client: Client; grant: Grant; account: Account };
+
+/**
+ * Gatehouse's rules once the token is found: no proof of possession is verified, so a sender-constrained
+ * token is refused (RFC 9449 §7.1, RFC 8705 §3); one with an audience is another resource server's
+ * (RFC 8707, as lib/actions/userinfo.js validateAudience); an access token names account and grant.
+ * The grant is asked for at once, beside the client and account look-ups the library makes first; its
+ * own look-up of the grant then shares that query (shared-finds.ts).
+ */
+function checkFoundToken(ctx: KoaContextWithOIDC, token: AccessToken): void {
+  if (token.isSenderConstrained() || token.aud !== undefined || !token.accountId || !token.grantId)
+    throw new errors.InvalidToken('the access token cannot be used at this API');
+  void ctx.oidc.provider.Grant.adapter.find(token.grantId).catch(() => undefined);
+}
+
+const bearerChecks: Handler[] = [
+  lib.accessToken.getValidateAccessToken({ afterFind: checkFoundToken }),
+  lib.accessToken.loadAccessTokenClient,
+  lib.accessToken.loadAccessTokenAccount,
+  lib.accessToken.loadAccessTokenGrant,
+];
+
+/**
+ * An opaque access token checked as the userinfo endpoint checks one (lib/shared/access_token.js, in
+ * the order of lib/actions/userinfo.js): found, unexpired, unrevoked, its binding verified, its client
+ * and its account (findAccount) found, its grant found, unexpired and matching both. Null if refused.
+ */
+export async function verifyAccessToken(
+  provider: Provider,
+  value: string,
+  socket?: Socket,
+): Promise<VerifiedAccessToken | null> {
+  const headers = { authorization: `Bearer ${value}` };
+  const request = { headers, socket };
+  const { ctx, refusal } = await shareFinds(() => runHandlers(provider, 'userinfo', bearerChecks, request));
+  if (refusal) return null;
+  const { AccessToken: token, Client: client, Grant: grant, Account: account } = ctx.oidc.entities;
+  return { token: token!, client: client!, grant: grant!, account: account! };
+}
+
+/**
+ * How a resource server authenticates (RFC 7662 §2.1): its own Authorization header as it came
+ * (client_secret_basic), or credentials in the body (client_secret_post; a public client's id alone).
+ */
+export interface IntrospectionCaller {
+  authorization?: string;
+  clientId?: string;
+  clientSecret?: string;
+}
+
+export interface IntrospectionAnswer {
+  active: boolean;
+  [member: string]: unknown;
+}
+
+/** The answer as the library built it (RFC 7662 §2.2), null when it refused an authenticated caller. */
+export type IntrospectionResult =
+  | { authenticated: false }
+  | { authenticated: true; client: Client; answer: IntrospectionAnswer | null; token?: AnyToken | undefined };
+
+/**
+ * The introspection endpoint (lib/actions/introspection.js) run in-process: its client authentication
+ * (lib/shared/client_auth.js: Basic parsing, constant-time secret comparison), token look-up
+ * (lib/helpers/token_find.js), token-state rules and allowedPolicy. Not counted as /token/introspection.
+ */
+export async function introspectToken(
+  provider: Provider,
+  caller: IntrospectionCaller,
+  value: string | undefined,
+  socket?: Socket,
+): Promise<IntrospectionResult> {
+  const params = { token: value, client_id: caller.clientId, client_secret: caller.clientSecret };
+  const form = new URLSearchParams(
+    Object.entries(params).filter((p): p is [string, string] => p[1] !== undefined),
+  );
+  const headers: IncomingHttpHeaders = caller.authorization ? { authorization: caller.authorization } : {};
+  const run = await runHandlers(provider, 'introspection', lib.introspection.default, {
+    headers,
+    form,
+    socket,
+  });
+  const { entities } = run.ctx.oidc;
+  const client = entities.Client;
+  // client_auth.js loads the client before it checks the credentials, and refuses every credential
+  // after that with invalid_client: a loaded client and another refusal mean an authenticated caller.
+  if (!client || run.refusal?.error === 'invalid_client') return { authenticated: false };
+  if (run.refusal) return { authenticated: true, client, answer: null };
+  const token = entities.AccessToken ?? entities.ClientCredentials ?? entities.RefreshToken;
+  return { authenticated: true, client, answer: run.ctx.body as IntrospectionAnswer, token };
+}
+
+/**
+ * `features.introspection.allowedPolicy`, made to answer inactive for an account's token whose client
+ * is gone: right after the policy the library looks that client up (for a pairwise `sub`) and fails
+ * on a missing one (lib/actions/introspection.js renderTokenResponse).
+ */
+export function introspectionPolicy(policy: IntrospectionPolicy): IntrospectionPolicy {
+  return async function allowedPolicy(ctx, client, token) {
+    if (!(await policy(ctx, client, token))) return false;
+    if (!('accountId' in token) || !token.accountId || token.clientId === client.clientId) return true;
+    return (await ctx.oidc.provider.Client.find(token.clientId!)) !== undefined;
+  };
+}
+
+/**
+ * The claims userinfo releases (lib/actions/userinfo.js respond, the Claims mask of
+ * lib/helpers/claims.js): the grant's OIDC scopes within the token's, minus the grant's rejected claims.
+ */
+export async function userinfoClaims(
+  provider: Provider,
+  source: { claims: Record<string, unknown>; client: Client; grant: Grant; scope: string | undefined },
+): Promise<Record<string, unknown>> {
+  const mask = new provider.Claims(source.claims, { client: source.client });
+  mask.scope(source.grant.getOIDCScopeFiltered(new Set((source.scope ?? '').split(' '))));
+  mask.rejected(source.grant.getRejectedOIDCClaims());
+  return (await mask.result()) as Record<string, unknown>;
+}
+
+/**
+ * The `xsrf` value of the RP-initiated logout confirmation form: the secret the library keeps in the
+ * session's state and checks on confirmation (lib/actions/end_session.js, lib/shared/xsrf.js).
+ */
+export function logoutFormSecret(ctx: KoaContextWithOIDC): string {
+  const state = ctx.oidc.session?.state as { secret?: unknown } | undefined;
+  return typeof state?.secret === 'string' ? state.secret : '';
+}
+
+/**
+ * RFC 6749 §5.2 unauthorized_client for a known client that does not list one of `grantTypes`: the
+ * library answers invalid_request before any grant handler runs (lib/actions/token.js
+ * allowedGrantTypeCheck, written out by lib/shared/error_handler.js); a provider middleware corrects it.
+ */
+export function answerUnauthorizedClient(grantTypes: ReadonlySet<string>) {
+  return async function answerUnauthorizedClient(ctx: Context, next: Next): Promise<void> {
+    await next();
+    const body = ctx.body as { error?: unknown } | null | undefined;
+    if (ctx.status !== 400 || ctx.method !== 'POST' || body?.error !== 'invalid_request') return;
+    const { oidc } = ctx as Context & { oidc?: KoaContextWithOIDC['oidc'] };
+    if (oidc?.route !== 'token') return;
+    const grantType = oidc.params?.grant_type;
+    if (typeof grantType !== 'string' || !grantTypes.has(grantType) || !oidc.client) return;
+    if (oidc.client.grantTypeAllowed(grantType)) return;
+    const description = 'the client is not allowed to use this grant type';
+    ctx.body = { error: 'unauthorized_client', error_description: description };
+  };
+}
+
+/**
+ * An ID token as the library issues one (lib/helpers/grant_common.js issueIdToken): it carries the
+ * claims of its `scope`, a member the typings leave out; amr and auth_time are set as nonce and sid are.
+ */
+export async function issueIdToken(
+  provider: Provider,
+  ctx: KoaContextWithOIDC,
+  claims: Record<string, unknown>,
+  options: { scope: string; amr: string[]; authTime: number },
+): Promise<string> {
+  const token = new provider.IdToken(claims, { ctx }) as IdToken & { scope: string };
+  token.scope = options.scope;
+  token.set('amr', options.amr);
+  token.set('auth_time', options.authTime);
+  return token.issue({ use: 'idtoken' });
+}
+
+type ResponseParts = { accessToken: string; expiresIn: number; tokenType: string } & TokenResponseExtras;
+type TokenResponseExtras = Partial<Record<'idToken' | 'refreshToken' | 'scope', string | undefined>>;
+
+/** The token response (RFC 6749 §5.1) as the library's grants build it (lib/helpers/grant_response.js). */
+export function tokenResponse(provider: Provider, parts: ResponseParts): Record<string, unknown> {
+  return lib.grantResponse.buildTokenResponse(provider, parts);
 }

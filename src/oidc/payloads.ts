@@ -1,7 +1,8 @@
 /**
- * The table of oidc-provider's models (every one but Client), and the statements on it that run
- * without the library: purging expired rows and revoking an account's state. Nothing here imports
- * oidc-provider, so the CLI and the purge job do not load it.
+ * The table of oidc-provider's models (every one but Client), and the statements on it besides the
+ * adapter's look-ups (adapter.ts): the upsert, an account's sessions, the atomic rotation of a refresh
+ * token, purging expired rows and revoking an account's state. Nothing here imports oidc-provider, so
+ * the CLI and the purge job do not load it.
  */
 import type { Knex } from 'knex';
 import type { Database } from '../db/database';
@@ -52,6 +53,75 @@ export async function upsertPayload(db: Database | Knex.Transaction, row: Payloa
  */
 export async function revokeAccountState(db: Database, accountId: string): Promise<number> {
   return db(TABLE).where('account_id', accountId).delete();
+}
+
+/**
+ * The ids of an account's sessions that include a client. The provider finds sessions by cookie or
+ * uid only; a Session payload holds `accountId` and `authorizations` keyed by client id (the adapter
+ * contract, oidc-provider example/my_adapter.js). Logout only, never on the hot path.
+ */
+export async function findSessionIdsWithClient(
+  db: Database,
+  accountId: string,
+  clientId: string,
+): Promise<string[]> {
+  const rows: { id: string }[] = await db(TABLE)
+    .select('id')
+    .where('model', 'Session')
+    .whereRaw(`payload->>'accountId' = ?`, [accountId])
+    .whereRaw(`payload->'authorizations'->? is not null`, [clientId]);
+  return rows.map((row) => row.id);
+}
+
+/** A refresh token's row as its rotation left it: consumed when, and the sealed answer it gave. */
+export interface RotatedRefreshToken {
+  payload: Record<string, unknown>;
+  consumed_at: Date | null;
+  successor: string | null;
+}
+
+export async function findRotatedRefreshToken(
+  db: Database,
+  id: string,
+): Promise<RotatedRefreshToken | undefined> {
+  return db(TABLE)
+    .select('payload', 'consumed_at', 'successor')
+    .where({ model: 'RefreshToken', id })
+    .first() as Promise<RotatedRefreshToken | undefined>;
+}
+
+/** A refresh token still there (its grant not revoked), unconsumed and unexpired. */
+export async function isUnusedRefreshToken(db: Database, id: string): Promise<boolean> {
+  const row = await db(TABLE)
+    .select('id')
+    .where({ model: 'RefreshToken', id })
+    .whereNull('consumed_at')
+    .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', new Date()))
+    .first();
+  return row !== undefined;
+}
+
+/**
+ * Consumes a refresh token and writes its successors in one transaction, all or nothing. The
+ * consumption is a compare-and-set: of parallel callers for one token one changes the row (on
+ * PostgreSQL the others wait on its row lock, then find it consumed) and the others get false.
+ * `successor` (sealed) is the answer kept for a retry within the grace window.
+ */
+export async function commitRotation(
+  db: Database,
+  consumedId: string,
+  successor: string | null,
+  writes: PayloadWrite[],
+): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const changed = await trx(TABLE)
+      .where({ model: 'RefreshToken', id: consumedId })
+      .whereNull('consumed_at')
+      .update({ consumed_at: new Date(), successor });
+    if (changed !== 1) return false;
+    for (const write of writes) await upsertPayload(trx, write);
+    return true;
+  });
 }
 
 /**

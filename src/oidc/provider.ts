@@ -1,16 +1,24 @@
 /**
- * Builds the oidc-provider instance from the Config and the stores. The protocol is the library's;
- * this file only configures it (docs/README.md of oidc-provider, "Configuration options").
+ * Builds the oidc-provider instance from the Config and the stores: the whole configuration, the
+ * extension grants, and every middleware Gatehouse adds to the provider, in one documented order.
+ * The protocol is the library's; this file only configures it (docs/README.md of oidc-provider,
+ * "Configuration options"). What the domains above `oidc` add (the pages) is passed in.
  */
+import type { Middleware } from 'koa';
 import { Provider, errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config';
+import type { OtpStore } from '../accounts/otp';
 import type { AccountStore } from '../accounts/store';
 import type { ClientStore } from '../clients/store';
 import type { Database } from '../db/database';
 import type { Logger } from '../log';
+import { limitClientAuthFailures } from '../security/client-auth-failures';
+import type { RateLimits } from '../security/rate-limits';
 import { createAdapterFactory } from './adapter';
-import { SCOPE_CLAIMS, SUPPORTED_SCOPES, accountClaims } from './claims';
+import { SCOPE_CLAIMS, SUPPORTED_SCOPES, providerAccount } from './claims';
+import { EXTENSION_GRANT_TYPES, registerGrants } from './grants';
 import { takeSchemeFromIssuer } from './https-issuer';
+import { answerUnauthorizedClient, introspectionPolicy } from './internals';
 import {
   answerDatabaseOutage,
   markOutage,
@@ -25,8 +33,12 @@ export interface ProviderDeps {
   db: Database;
   accounts: AccountStore;
   clients: ClientStore;
+  /** The one-time codes the OTP grant spends. */
+  otps: OtpStore;
   keys: KeyMaterial;
   logger: Logger;
+  /** The shared request limits: failed client authentications, the extension grants. */
+  rateLimits: RateLimits;
 }
 
 /** Where the login and consent pages live; the interaction cookie is scoped to this path. */
@@ -34,6 +46,14 @@ export const INTERACTION_PATH = '/interaction';
 
 /** Options a caller (the interaction routes, the grants) may add to the configuration. */
 export type ProviderExtensions = Partial<Configuration>;
+
+/** What the domains above `oidc` add to the provider, handed in so that nothing here imports them. */
+export interface ProviderAdditions {
+  /** Configuration of the pages: renderError, the logout pages, first-party consent. */
+  configuration?: ProviderExtensions;
+  /** Answers the routes nothing else answered (the provider leaves them a bare 404). */
+  notFound?: Middleware;
+}
 
 export function buildConfiguration(
   config: Config,
@@ -49,8 +69,10 @@ export function buildConfiguration(
       enabled: true,
       // RFC 7662 §2.1: the caller must authenticate. Confidential clients act as resource servers
       // and may introspect any token; a public client only its own.
-      allowedPolicy: async (ctx, client, token) =>
-        client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+      allowedPolicy: introspectionPolicy(
+        async (ctx, client, token) =>
+          client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+      ),
     },
     revocation: {
       enabled: true,
@@ -80,12 +102,7 @@ export function buildConfiguration(
       const account = await protocolErrors(accounts.findById(sub));
       // A disabled account's tokens stop working at userinfo and wherever the account is resolved.
       if (!account || account.disabled) return undefined;
-      return {
-        accountId: account.id,
-        async claims() {
-          return accountClaims(account) as { sub: string };
-        },
-      };
+      return providerAccount(account);
     },
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
     scopes: SUPPORTED_SCOPES,
@@ -141,15 +158,43 @@ export function buildConfiguration(
   return configuration;
 }
 
+/**
+ * Every middleware Gatehouse adds to the provider, outermost first: Koa runs them in `use` order
+ * around the provider's own routes, each seeing the answer of those after it (oidc-provider docs,
+ * "Pre- and post-middlewares").
+ * 1. The outage answer (oidc/unavailable.ts): it sees every answer, and errors thrown outside the
+ *    routes, the other middlewares' included.
+ * 2. Failed client authentications per source (security/client-auth-failures.ts): a refused source
+ *    reaches none of the others; it counts the 401s of the token, introspection and revocation routes.
+ * 3. unauthorized_client for the extension grants (internals.ts answerUnauthorizedClient): rewrites the token
+ *    endpoint's invalid_request, before the limiter above looks at the answer.
+ * 4. The not-found page: innermost, so the bare 404 it sees is one that nothing routed.
+ */
+function useMiddleware(
+  provider: Provider,
+  config: Config,
+  deps: ProviderDeps,
+  additions: ProviderAdditions,
+): void {
+  provider.use(answerDatabaseOutage({ renderError: additions.configuration?.renderError }));
+  provider.use(
+    limitClientAuthFailures({
+      paths: ['token', 'introspection', 'revocation'].map((route) => provider.pathFor(route)),
+      rateLimits: deps.rateLimits,
+      proxy: config.proxy,
+    }),
+  );
+  provider.use(answerUnauthorizedClient(new Set(EXTENSION_GRANT_TYPES)));
+  if (additions.notFound) provider.use(additions.notFound);
+}
+
 export function createProvider(
   config: Config,
   deps: ProviderDeps,
-  extensions: ProviderExtensions = {},
+  additions: ProviderAdditions = {},
 ): Provider {
-  const provider = new Provider(config.issuer, buildConfiguration(config, deps, extensions));
+  const provider = new Provider(config.issuer, buildConfiguration(config, deps, additions.configuration));
   provider.proxy = config.proxy;
-  // The first provider middleware: it sees every answer, and errors thrown outside the routes.
-  provider.use(answerDatabaseOutage({ renderError: extensions.renderError }));
   rotateRefreshTokensAtomically(provider, {
     db: deps.db,
     graceSeconds: config.refreshTokenReuseGraceSeconds,
@@ -159,6 +204,13 @@ export function createProvider(
   // An outage is logged once per transition (db/unavailable.ts), not once per request.
   provider.on('server_error', (ctx: unknown, err: Error) => {
     if (!markOutage(ctx, err)) deps.logger.error({ err }, 'provider server_error');
+  });
+  useMiddleware(provider, config, deps, additions);
+  registerGrants(provider, {
+    accounts: deps.accounts,
+    otps: deps.otps,
+    rateLimits: deps.rateLimits,
+    proxy: config.proxy,
   });
   return provider;
 }

@@ -18,7 +18,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 import type { Database } from '../db/database';
 import { wrapGrantHandler, type GrantHandler } from './internals';
-import { PAYLOADS_TABLE as TABLE, upsertPayload, type PayloadWrite } from './payloads';
+import { commitRotation, findRotatedRefreshToken, isUnusedRefreshToken, type PayloadWrite } from './payloads';
 import { SecretBox } from './secret-box';
 import { protocolErrors } from './unavailable';
 
@@ -116,18 +116,8 @@ export class RefreshRotation {
     const answer = this.box
       ? this.box.seal(JSON.stringify({ body: ctx.body as TokenBody, at: Date.now() } satisfies StoredAnswer))
       : null;
-    const won = await this.options.db.transaction(async (trx) => {
-      // Compare-and-set: of parallel requests for one token, one changes the row. On PostgreSQL the
-      // others wait on its row lock and then find it consumed.
-      const changed = await trx(TABLE)
-        .where({ model: 'RefreshToken', id: consumed })
-        .whereNull('consumed_at')
-        .update({ consumed_at: new Date(), successor: answer });
-      if (changed !== 1) return false;
-      for (const write of writes) await upsertPayload(trx, write);
-      return true;
-    });
-    if (won) return;
+    // Compare-and-set: of parallel requests for one token, one wins; the others learn it here.
+    if (await commitRotation(this.options.db, consumed, answer, writes)) return;
     const body = await this.replayable(ctx, consumed);
     if (body) {
       ctx.body = body;
@@ -145,34 +135,18 @@ export class RefreshRotation {
    */
   async replayable(ctx: KoaContextWithOIDC, id: string): Promise<TokenBody | undefined> {
     if (!this.box) return undefined;
-    const row = (await this.options
-      .db(TABLE)
-      .select('payload', 'consumed_at', 'successor')
-      .where({ model: 'RefreshToken', id })
-      .first()) as
-      { payload: Record<string, unknown>; consumed_at: Date | null; successor: string | null } | undefined;
+    const row = await findRotatedRefreshToken(this.options.db, id);
     if (!row?.consumed_at || !row.successor) return undefined;
     if (Date.now() - row.consumed_at.getTime() > this.options.graceSeconds * 1000) return undefined;
     if (row.payload.clientId !== ctx.oidc.client?.clientId) return undefined;
     if (row.payload.jkt || row.payload['x5t#S256']) return undefined;
     const { body, at } = JSON.parse(this.box.open(row.successor)) as StoredAnswer;
-    if (!body.refresh_token || !(await this.unused(body.refresh_token))) return undefined;
+    if (!body.refresh_token || !(await isUnusedRefreshToken(this.options.db, body.refresh_token)))
+      return undefined;
     const elapsed = Math.floor((Date.now() - at) / 1000);
     return typeof body.expires_in === 'number'
       ? { ...body, expires_in: Math.max(1, body.expires_in - elapsed) }
       : body;
-  }
-
-  /** Still there (the grant not revoked), unconsumed and unexpired. */
-  private async unused(refreshToken: string): Promise<boolean> {
-    const row = await this.options
-      .db(TABLE)
-      .select('id')
-      .where({ model: 'RefreshToken', id: refreshToken })
-      .whereNull('consumed_at')
-      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', new Date()))
-      .first();
-    return row !== undefined;
   }
 }
 

@@ -10,6 +10,7 @@
 import type { Context, Next } from 'koa';
 import { errors, type Adapter, type AdapterPayload, type Configuration } from 'oidc-provider';
 import { RETRY_AFTER_SECONDS, UNAVAILABLE_DESCRIPTION, isDatabaseUnavailable } from '../db/unavailable';
+import { answerError, type RenderErrorPage } from '../http/errors';
 
 export class TemporarilyUnavailable extends errors.OIDCProviderError {
   constructor(cause: unknown) {
@@ -92,12 +93,12 @@ export function unavailableAdapterFactory(factory: (model: string) => Adapter): 
   };
 }
 
-/** Marks a context whose 500 server_error was an outage (set from the provider's 'server_error' event). */
-const OUTAGE = Symbol('database outage');
+/** The contexts whose 500 server_error was an outage (set from the provider's 'server_error' event). */
+const outages = new WeakMap<object, unknown>();
 
 export function markOutage(ctx: unknown, err: unknown): boolean {
   if (!isDatabaseUnavailable(err) || typeof ctx !== 'object' || ctx === null) return false;
-  (ctx as Record<symbol, unknown>)[OUTAGE] = err;
+  outages.set(ctx, err);
   return true;
 }
 
@@ -110,16 +111,11 @@ export function markOutage(ctx: unknown, err: unknown): boolean {
  */
 export function answerDatabaseOutage(options: { renderError?: Configuration['renderError'] }) {
   async function answer(ctx: Context, cause: unknown): Promise<void> {
-    const err = new TemporarilyUnavailable(cause);
-    const out = { error: err.message, error_description: UNAVAILABLE_DESCRIPTION };
-    ctx.status = 503;
     // A redirect written before the failure (the session is saved after the answer) is void.
     ctx.remove('Location');
-    ctx.set('Cache-Control', 'no-store');
-    // As the library's own handler: a page for browsers, the OAuth JSON for everyone else.
-    if (options.renderError && ctx.accepts('json', 'html') === 'html')
-      await options.renderError(ctx as never, out, err);
-    else ctx.body = out;
+    // The one error handler, as the library's own: a page for browsers, the OAuth JSON for the rest.
+    const renderPage = options.renderError as RenderErrorPage | undefined;
+    await answerError(ctx, new TemporarilyUnavailable(cause), { format: 'negotiate', renderPage });
   }
 
   return async function answerDatabaseOutage(ctx: Context, next: Next): Promise<void> {
@@ -129,7 +125,7 @@ export function answerDatabaseOutage(options: { renderError?: Configuration['ren
       if (!isDatabaseUnavailable(err)) throw err;
       await answer(ctx, err);
     }
-    const outage = (ctx as unknown as Record<symbol, unknown>)[OUTAGE];
+    const outage = outages.get(ctx);
     if (outage !== undefined && ctx.status === 500) await answer(ctx, outage);
     if (ctx.status === 503) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
   };

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import type { Database } from '../db/database';
+import { foldUsername } from '../accounts/username';
 
 export const RATE_LIMITS_TABLE = 'rate_limits';
 
@@ -47,7 +48,7 @@ const KEY_PREFIXES: Record<RateLimitKind, string> = {
  * account has them.
  */
 export function nameKey(name: string): string {
-  return createHash('sha256').update(name.trim().toLowerCase(), 'utf8').digest('hex');
+  return createHash('sha256').update(foldUsername(name), 'utf8').digest('hex');
 }
 
 interface StoreQuery {

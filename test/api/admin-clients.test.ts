@@ -2,27 +2,25 @@
  * Administration of clients and service keys over real HTTP: secrets and keys appear once, the
  * provider accepts what the API registers, and invalid metadata changes nothing.
  */
-import { accessToken, api, basic, startApiNode, type ApiNode } from './support';
+import { tokenRequest } from '../support/http';
+import { api, startAdminApiNode, type ApiNode } from './support';
 
 let node: ApiNode;
 let admin: string;
 
 beforeAll(async () => {
-  node = await startApiNode();
-  admin = await accessToken(node, 'admin', 'admin');
+  ({ node, admin } = await startAdminApiNode());
 });
 
-afterAll(async () => {
-  await node?.stop();
-});
+afterAll(() => node?.stop());
 
 async function clientCredentials(clientId: string, secret: string): Promise<number> {
-  const res = await fetch(`${node.issuer}/token`, {
-    method: 'POST',
-    headers: { authorization: basic(clientId, secret) },
-    body: new URLSearchParams({ grant_type: 'client_credentials' }),
-  });
-  return res.status;
+  const answer = await tokenRequest(
+    node.issuer,
+    { grant_type: 'client_credentials' },
+    { id: clientId, secret },
+  );
+  return answer.status;
 }
 
 describe('clients', () => {

@@ -2,19 +2,17 @@
  * Administration of users and roles over real HTTP: the admin scope and role checks, pagination,
  * validation that changes nothing, and no password hash in any answer.
  */
-import { ADMIN_ID, ALICE_ID, accessToken, api, passwordTokens, startApiNode, type ApiNode } from './support';
+import { ADMIN, ALICE } from '../support/fixtures';
+import { accessToken, api, passwordTokens, startAdminApiNode, type ApiNode } from './support';
 
 let node: ApiNode;
 let admin: string;
 
 beforeAll(async () => {
-  node = await startApiNode();
-  admin = await accessToken(node, 'admin', 'admin');
+  ({ node, admin } = await startAdminApiNode());
 });
 
-afterAll(async () => {
-  await node?.stop();
-});
+afterAll(() => node?.stop());
 
 const user = (body: unknown) => body as Record<string, unknown> & { id: string };
 
@@ -52,7 +50,7 @@ describe('who may administer', () => {
     await node.services.accounts.setRoles(former.id, []);
     for (const [method, path] of [
       ['GET', '/api/admin/users'],
-      ['DELETE', `/api/admin/users/${ADMIN_ID}`],
+      ['DELETE', `/api/admin/users/${ADMIN.id}`],
       ['GET', '/api/admin/clients'],
       ['POST', '/api/admin/roles'],
     ] as const) {
@@ -66,7 +64,7 @@ describe('who may administer', () => {
         error_description: "the account lacks the role 'admin'",
       });
     }
-    expect(await node.services.accounts.findById(ADMIN_ID)).not.toBeNull();
+    expect(await node.services.accounts.findById(ADMIN.id)).not.toBeNull();
     expect((await node.services.roles.list()).map((r) => r.name)).toEqual(['admin', 'user']);
   });
 
@@ -325,18 +323,18 @@ describe('roles', () => {
       details: { name: 'must be lower-case letters, digits and . _ : -' },
     });
 
-    await node.services.accounts.setRoles(ALICE_ID, ['user', 'auditor']);
+    await node.services.accounts.setRoles(ALICE.id, ['user', 'auditor']);
     const inUse = await api(node, 'DELETE', '/api/admin/roles/auditor', { token: admin });
     expect(inUse.status).toBe(409);
     expect(inUse.body).toEqual({
       error: 'conflict',
       error_description: 'the role is held by accounts; delete with ?force=true to remove it from them',
     });
-    expect((await node.services.accounts.findById(ALICE_ID))!.roles).toEqual(['auditor', 'user']);
+    expect((await node.services.accounts.findById(ALICE.id))!.roles).toEqual(['auditor', 'user']);
     expect((await api(node, 'DELETE', '/api/admin/roles/auditor?force=true', { token: admin })).status).toBe(
       204,
     );
-    expect((await node.services.accounts.findById(ALICE_ID))!.roles).toEqual(['user']);
+    expect((await node.services.accounts.findById(ALICE.id))!.roles).toEqual(['user']);
     const gone = await api(node, 'DELETE', '/api/admin/roles/auditor', { token: admin });
     expect(gone.status).toBe(404);
     expect(gone.body).toEqual({ error: 'not_found', error_description: 'no such role' });

@@ -2,7 +2,9 @@
  * POST /api/logout: the grant behind the token goes (access and refresh tokens), the account's
  * sessions that include the client end, and nothing else is touched.
  */
-import { ALICE_ID, api, passwordTokens, startApiNode, type ApiNode } from './support';
+import { ADMIN, ALICE } from '../support/fixtures';
+import { refresh as refreshAt } from '../support/tokens';
+import { api, passwordTokens, startApiNode, testClient, type ApiNode } from './support';
 
 let node: ApiNode;
 
@@ -15,12 +17,8 @@ afterAll(async () => {
 });
 
 async function refresh(refreshToken: string): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${node.issuer}/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from('test-api:test-api-secret').toString('base64')}` },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
-  });
-  return { status: res.status, body: await res.json() };
+  const { status, body } = await refreshAt(node.issuer, refreshToken, testClient());
+  return { status, body };
 }
 
 /** A provider session of the account that includes `clientId`, as a browser sign-in leaves it. */
@@ -68,9 +66,9 @@ describe('POST /api/logout', () => {
   });
 
   it("ends the account's sessions that include the client, and no others", async () => {
-    const withClient = await saveSession(ALICE_ID, ['test-api', 'demo-web']);
-    const otherClient = await saveSession(ALICE_ID, ['demo-web']);
-    const otherAccount = await saveSession('6f1f4b5e-7d51-4d8a-9a0e-1d0c6a1f0001', ['test-api']);
+    const withClient = await saveSession(ALICE.id, ['test-api', 'demo-web']);
+    const otherClient = await saveSession(ALICE.id, ['demo-web']);
+    const otherAccount = await saveSession(ADMIN.id, ['test-api']);
     const tokens = await passwordTokens(node, { scope: 'openid' });
     expect((await api(node, 'POST', '/api/logout', { token: tokens.access_token })).status).toBe(204);
     expect(await node.provider.Session.find(withClient)).toBeUndefined();

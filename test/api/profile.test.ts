@@ -2,7 +2,8 @@
  * GET/PUT /api/profile, GET /api/roles and GET /api/userinfo over real HTTP, with tokens from the
  * real password grant.
  */
-import { ALICE_ID, accessToken, api, passwordTokens, startApiNode, type ApiNode } from './support';
+import { ALICE } from '../support/fixtures';
+import { accessToken, api, passwordTokens, startApiNode, type ApiNode } from './support';
 
 let node: ApiNode;
 
@@ -15,7 +16,7 @@ afterAll(async () => {
 });
 
 const ALICE_PROFILE = {
-  sub: ALICE_ID,
+  sub: ALICE.id,
   username: 'alice',
   email: 'alice@example.com',
   email_verified: true,
@@ -186,7 +187,7 @@ describe('PUT /api/profile', () => {
     expect(res.headers.get('www-authenticate')).toBe(
       'Bearer realm="gatehouse", error="insufficient_scope", scope="profile:write"',
     );
-    expect((await node.services.accounts.findById(ALICE_ID))!.givenName).toBe('Alice');
+    expect((await node.services.accounts.findById(ALICE.id))!.givenName).toBe('Alice');
   });
 });
 
@@ -230,7 +231,7 @@ describe('GET /api/userinfo', () => {
     const token = await accessToken(node, 'openid email roles');
     const res = await api(node, 'GET', '/api/userinfo', { token });
     expect(res.body).toEqual({
-      sub: ALICE_ID,
+      sub: ALICE.id,
       email: 'alice@example.com',
       email_verified: true,
       roles: ['user'],

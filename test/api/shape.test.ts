@@ -1,9 +1,13 @@
 /**
  * The shape of the whole API: body limits and content types, JSON 404/405 for unknown routes, CORS
- * for configured origins only, and the OpenAPI document describing exactly the routes that exist.
+ * for configured origins only, and the OpenAPI document describing exactly the routes that exist,
+ * the integrator routes included.
  */
+import type Router from '@koa/router';
+import { createIntegratorRouter } from '../../src/api/integrator';
 import { createApiRouters } from '../../src/api/router';
-import { openApiPath } from '../../src/api/paths';
+import { INTEGRATOR_PATHS, openApiPath } from '../../src/api/paths';
+import { ALICE, DEMO_SERVICE_KEY } from '../support/fixtures';
 import { accessToken, api, checkDocumented, startApiNode, type ApiNode } from './support';
 
 const ORIGIN = 'https://app.example.com';
@@ -19,6 +23,23 @@ beforeAll(async () => {
 afterAll(async () => {
   await node?.stop();
 });
+
+/** The integrator's router, as the node builds it, to see which routes it serves. */
+function integratorRouter(): Router {
+  const { services, config } = node;
+  return createIntegratorRouter({
+    provider: node.provider,
+    otps: services.otps,
+    delivery: node.delivery,
+    serviceKeys: services.serviceKeys,
+    clients: services.clients,
+    logger: services.logger,
+    otpTtlSeconds: config.otp.ttlSeconds,
+    bodyLimitBytes: config.api.bodyLimitBytes,
+    rateLimits: services.rateLimits,
+    proxy: config.proxy,
+  });
+}
 
 describe('bodies', () => {
   it('answers 413 for a body over API_BODY_LIMIT and changes nothing', async () => {
@@ -133,15 +154,20 @@ describe('the OpenAPI document', () => {
     expect(document.servers).toEqual([{ url: node.issuer }]);
 
     const served = new Set<string>();
-    for (const router of createApiRouters(node.services, node.provider).slice(0, -1))
+    for (const router of [...createApiRouters(node.services, node.provider).slice(0, -1), integratorRouter()])
       for (const layer of router.stack)
         for (const method of layer.methods)
-          if (method !== 'HEAD') served.add(`${method.toLowerCase()} ${openApiPath(layer.path as string)}`);
+          if (method !== 'HEAD')
+            // `/api/token/otp/` is the same operation as `/api/token/otp` (integrator.ts).
+            served.add(
+              `${method.toLowerCase()} ${openApiPath(layer.path as string).replace(/(.)\/$/, '$1')}`,
+            );
     const documented = new Set<string>();
     for (const [path, operations] of Object.entries(document.paths))
       for (const method of Object.keys(operations)) documented.add(`${method} ${path}`);
     expect([...documented].sort()).toEqual([...served].sort());
-    expect(documented.size).toBe(29);
+    expect(documented.size).toBe(32);
+    for (const path of Object.values(INTEGRATOR_PATHS)) expect(documented).toContain(`post ${path}`);
 
     const ids = Object.values(document.paths).flatMap((ops) =>
       Object.values(ops).map((op) => op.operationId),
@@ -159,5 +185,48 @@ describe('the OpenAPI document', () => {
     expect(() => checkDocumented(node, 'GET', '/api/roles', { ...res, status: 418 })).toThrow(
       /undocumented response/,
     );
+  });
+
+  it('describes the integrator routes: bodies, the X-Service-Key scheme, and their answers', async () => {
+    const document = (await api(node, 'GET', '/api/openapi.json')).body as {
+      paths: Record<string, Record<string, { security: object[]; requestBody?: object; tags: string[] }>>;
+      components: { securitySchemes: Record<string, object> };
+    };
+    expect(document.components.securitySchemes.serviceKey).toMatchObject({
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-Service-Key',
+    });
+    for (const path of Object.values(INTEGRATOR_PATHS)) {
+      const operation = document.paths[path]!.post!;
+      expect(operation.requestBody).toBeDefined();
+      expect(operation.tags).toEqual(['integrator']);
+      expect(operation.security).toEqual(path === INTEGRATOR_PATHS.requestOtp ? [] : [{ serviceKey: [] }]);
+    }
+
+    // Each answer is checked against the document by api().
+    const key = { 'x-service-key': DEMO_SERVICE_KEY };
+    const alice = { username: ALICE.username, password: ALICE.password, scope: 'openid' };
+    expect(
+      (await api(node, 'POST', INTEGRATOR_PATHS.requestOtp, { json: { username: 'alice' } })).status,
+    ).toBe(202);
+    expect(
+      (await api(node, 'POST', INTEGRATOR_PATHS.passwordToken, { json: alice, headers: key })).status,
+    ).toBe(200);
+    expect((await api(node, 'POST', INTEGRATOR_PATHS.passwordToken, { json: alice })).status).toBe(401);
+    const wrong = await api(node, 'POST', INTEGRATOR_PATHS.otpToken, {
+      json: { username: 'alice', otp: '000000' },
+      headers: key,
+    });
+    expect(wrong.status).toBe(400);
+    const bad = await api(node, 'POST', INTEGRATOR_PATHS.otpToken, {
+      json: { username: ['alice'] },
+      headers: key,
+    });
+    expect(bad.body).toEqual({
+      error: 'invalid_request',
+      error_description: "'username' must be a string",
+      details: { username: 'must be a string' },
+    });
   });
 });

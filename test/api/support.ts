@@ -1,18 +1,21 @@
 /**
- * Helpers for the API tests: a node with test clients, tokens from the real password grant, and a
- * request helper that checks every answer against the node's own OpenAPI document (the document
- * must describe each status and body the tests see, or the test fails).
+ * What only the API suites need: a node with the suites' own clients, their tokens, and a request
+ * helper that checks every answer against the node's own OpenAPI document (the document must
+ * describe each status and body the tests see, or the test fails).
  */
 import Ajv2020 from 'ajv/dist/2020';
 import type { ValidateFunction } from 'ajv';
+import { ADMIN, DEMO_SCOPE, type ClientCredentials } from '../support/fixtures';
 import { startTestServer, type TestServer } from '../support/server';
-
-export const ALICE_ID = '6f1f4b5e-7d51-4d8a-9a0e-1d0c6a1f0002';
-export const ADMIN_ID = '6f1f4b5e-7d51-4d8a-9a0e-1d0c6a1f0001';
+import * as tokens from '../support/tokens';
 
 /** Every scope, so each test asks for exactly the ones it needs. */
-export const TEST_CLIENT_SCOPE =
-  'openid offline_access profile email phone address roles profile:write admin';
+export const TEST_CLIENT_SCOPE = DEMO_SCOPE;
+
+/** The suites' clients: `test-api` and `test-api-other` are confidential, `test-api-public` is not. */
+export function testClient(clientId = 'test-api'): ClientCredentials {
+  return clientId === 'test-api-public' ? { id: clientId } : { id: clientId, secret: `${clientId}-secret` };
+}
 
 export interface ApiNode extends TestServer {
   /** Validators for the node's OpenAPI document, by "METHOD /template status". */
@@ -141,53 +144,21 @@ export function checkDocumented(node: ApiNode, method: string, path: string, res
     );
 }
 
-/** Tokens from the real password grant at /token. */
-export async function passwordTokens(
+/** Tokens from the real password grant at /token, for one of the suites' clients (test-api unless told). */
+export function passwordTokens(
   node: TestServer,
   options: { username?: string; password?: string; scope: string; clientId?: string },
-): Promise<{ access_token: string; refresh_token?: string; id_token?: string; scope: string }> {
-  const clientId = options.clientId ?? 'test-api';
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-  const form: Record<string, string> = {
-    grant_type: 'password',
-    username: options.username ?? 'alice',
-    password: options.password ?? 'alicepass',
-    scope: options.scope,
-  };
-  if (clientId === 'test-api-public') form.client_id = clientId;
-  else headers.authorization = basic(clientId, `${clientId}-secret`);
-  const res = await fetch(`${node.issuer}/token`, {
-    method: 'POST',
-    headers,
-    body: new URLSearchParams(form),
-  });
-  const body = (await res.json()) as Record<string, string>;
-  if (res.status !== 200) throw new Error(`password grant failed: ${JSON.stringify(body)}`);
-  return body as never;
+): Promise<tokens.TokenSet> {
+  const { clientId, ...grant } = options;
+  return tokens.passwordTokens(node.issuer, { ...grant, client: testClient(clientId) });
 }
 
-export async function accessToken(node: TestServer, scope: string, username = 'alice'): Promise<string> {
-  const password = username === 'admin' ? 'adminpass' : username === 'alice' ? 'alicepass' : 'password123';
-  return (await passwordTokens(node, { username, password, scope })).access_token;
+export function accessToken(node: TestServer, scope: string, username = 'alice'): Promise<string> {
+  return tokens.accessToken(node.issuer, scope, { username, client: testClient() });
 }
 
-export function basic(id: string, secret: string): string {
-  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-}
-
-/** RFC 7009 revocation at the provider's own endpoint. */
-export async function revokeAtProvider(
-  node: TestServer,
-  token: string,
-  clientId = 'test-api',
-): Promise<number> {
-  const res = await fetch(`${node.issuer}/token/revocation`, {
-    method: 'POST',
-    headers: {
-      authorization: basic(clientId, `${clientId}-secret`),
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ token }),
-  });
-  return res.status;
+/** An API node and an access token of the demo admin with the admin scope, for the admin suites. */
+export async function startAdminApiNode(): Promise<{ node: ApiNode; admin: string }> {
+  const node = await startApiNode();
+  return { node, admin: await accessToken(node, 'admin', ADMIN.username) };
 }

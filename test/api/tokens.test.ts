@@ -3,15 +3,16 @@
  * real grants: missing, unknown, revoked, grant-revoked, disabled, sender-constrained and expired
  * tokens, scope checks, and the two validation modes (bearer; client credentials or X-Service-Key).
  */
+import { ALICE, DEMO_SERVICE, DEMO_SERVICE_KEY } from '../support/fixtures';
+import { basic, revoke } from '../support/http';
+import { clientCredentialsToken, mintAccessToken as mint } from '../support/tokens';
 import {
-  ALICE_ID,
   TEST_CLIENT_SCOPE,
   accessToken,
   api,
-  basic,
   passwordTokens,
-  revokeAtProvider,
   startApiNode,
+  testClient,
   type ApiNode,
 } from './support';
 
@@ -39,20 +40,13 @@ async function expectInvalid(token: string): Promise<void> {
 }
 
 /** Mints a token through the provider's own model, for properties no grant here issues. */
-async function mintAccessToken(extra: Record<string, unknown>): Promise<string> {
-  const client = await node.provider.Client.find('test-api');
-  const grant = new node.provider.Grant({ accountId: ALICE_ID, clientId: 'test-api' });
-  grant.addOIDCScope('openid profile');
-  const grantId = await grant.save();
-  const at = new node.provider.AccessToken({
-    accountId: ALICE_ID,
-    client: client!,
-    grantId,
-    gty: 'password',
-    scope: 'openid profile',
-    ...extra,
-  });
-  return at.save();
+function mintAccessToken(extra: Record<string, unknown>): Promise<string> {
+  return mint(node.provider, { accountId: ALICE.id, clientId: 'test-api', scope: 'openid profile', extra });
+}
+
+/** RFC 7009 revocation at the provider's own endpoint, by the token's client (test-api). */
+async function revokeAtProvider(token: string): Promise<number> {
+  return (await revoke(node.issuer, token, testClient())).status;
 }
 
 describe('bearer authentication', () => {
@@ -77,19 +71,14 @@ describe('bearer authentication', () => {
   });
 
   it('refuses a client credentials token (no account)', async () => {
-    const res = await fetch(`${node.issuer}/token`, {
-      method: 'POST',
-      headers: { authorization: basic('demo-service', 'demo-service-secret') },
-      body: new URLSearchParams({ grant_type: 'client_credentials' }),
-    });
-    const { access_token: token } = (await res.json()) as { access_token: string };
+    const token = await clientCredentialsToken(node.issuer, DEMO_SERVICE);
     await expectInvalid(token);
   });
 
   it('stops accepting a token revoked at /token/revocation at once', async () => {
     const token = await accessToken(node, 'openid profile');
     expect((await api(node, 'GET', '/api/profile', { token })).status).toBe(200);
-    expect(await revokeAtProvider(node, token)).toBe(200);
+    expect(await revokeAtProvider(token)).toBe(200);
     await expectInvalid(token);
   });
 
@@ -97,7 +86,7 @@ describe('bearer authentication', () => {
     const tokens = await passwordTokens(node, { scope: 'openid offline_access profile' });
     expect((await api(node, 'GET', '/api/profile', { token: tokens.access_token })).status).toBe(200);
     // RFC 7009 §2.1: revoking a refresh token revokes the grant, and so its access tokens.
-    expect(await revokeAtProvider(node, tokens.refresh_token!)).toBe(200);
+    expect(await revokeAtProvider(tokens.refresh_token!)).toBe(200);
     await expectInvalid(tokens.access_token);
   });
 
@@ -150,7 +139,7 @@ describe('POST /api/validate-token with a bearer token', () => {
     expect(exp).toBeGreaterThan(Date.now() / 1000 + 3500);
     expect(res.body).toEqual({
       active: true,
-      sub: ALICE_ID,
+      sub: ALICE.id,
       client_id: 'test-api',
       scope: 'openid roles',
       exp,
@@ -163,7 +152,7 @@ describe('POST /api/validate-token with a bearer token', () => {
     const res = await api(node, 'POST', '/api/validate-token', { token });
     expect(res.body).toEqual({
       active: true,
-      sub: ALICE_ID,
+      sub: ALICE.id,
       client_id: 'test-api',
       scope: 'openid',
       exp: (res.body as { exp: number }).exp,
@@ -172,7 +161,7 @@ describe('POST /api/validate-token with a bearer token', () => {
 
   it('answers 401 {active: false} for an invalid or revoked bearer token', async () => {
     const token = await accessToken(node, 'openid');
-    await revokeAtProvider(node, token);
+    await revokeAtProvider(token);
     for (const value of [token, 'garbage']) {
       const res = await api(node, 'POST', '/api/validate-token', { token: value });
       expect(res.status).toBe(401);
@@ -200,7 +189,7 @@ describe('POST /api/validate-token for a resource server', () => {
     expect(json.status).toBe(200);
     expect(json.body).toEqual({
       active: true,
-      sub: ALICE_ID,
+      sub: ALICE.id,
       client_id: 'test-api',
       scope: 'openid profile roles',
       exp: (json.body as { exp: number }).exp,
@@ -212,7 +201,7 @@ describe('POST /api/validate-token for a resource server', () => {
 
   it('answers 200 {active: false} for revoked, unknown and refresh tokens', async () => {
     const tokens = await passwordTokens(node, { scope: 'openid offline_access' });
-    await revokeAtProvider(node, tokens.access_token);
+    await revokeAtProvider(tokens.access_token);
     for (const token of [tokens.access_token, 'garbage', tokens.refresh_token!]) {
       const res = await api(node, 'POST', '/api/validate-token', { headers: asTestApi, json: { token } });
       expect(res.status).toBe(200);
@@ -221,12 +210,7 @@ describe('POST /api/validate-token for a resource server', () => {
   });
 
   it('validates a client credentials token (no sub)', async () => {
-    const res = await fetch(`${node.issuer}/token`, {
-      method: 'POST',
-      headers: { authorization: basic('demo-service', 'demo-service-secret') },
-      body: new URLSearchParams({ grant_type: 'client_credentials' }),
-    });
-    const { access_token: token } = (await res.json()) as { access_token: string };
+    const token = await clientCredentialsToken(node.issuer, DEMO_SERVICE);
     const checked = await api(node, 'POST', '/api/validate-token', { headers: asTestApi, json: { token } });
     expect(checked.body).toEqual({
       active: true,
@@ -238,11 +222,11 @@ describe('POST /api/validate-token for a resource server', () => {
   it('accepts X-Service-Key, and refuses a revoked key', async () => {
     const token = await accessToken(node, 'openid');
     const ok = await api(node, 'POST', '/api/validate-token', {
-      headers: { 'x-service-key': 'demo-service-key' },
+      headers: { 'x-service-key': DEMO_SERVICE_KEY },
       json: { token },
     });
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ active: true, sub: ALICE_ID, client_id: 'test-api' });
+    expect(ok.body).toMatchObject({ active: true, sub: ALICE.id, client_id: 'test-api' });
 
     const { key, serviceKey } = await node.services.serviceKeys.create('test-api-other');
     await node.services.serviceKeys.revoke(serviceKey.id);

@@ -2,7 +2,7 @@
  * `gatehouse client …` and `gatehouse service-key …` through the real CLI: output, --json shapes,
  * exit codes and refusals.
  */
-import { createCliDatabase, expectOneLineError, type CliDatabase } from './support';
+import { createCliDatabase, expectOneLineError, type CliDatabase } from '../support/cli';
 
 interface Created {
   client_id: string;

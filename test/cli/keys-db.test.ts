@@ -6,7 +6,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { KnexAdapter } from '../../src/oidc/adapter';
 import { openServices } from '../../src/services';
-import { createCliDatabase, expectOneLineError, type CliDatabase } from './support';
+import { createCliDatabase, expectOneLineError, type CliDatabase } from '../support/cli';
 
 interface KeyJson {
   kid: string;

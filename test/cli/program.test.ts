@@ -2,7 +2,7 @@
  * The command line itself: --help with examples on every command, exit codes for bad usage,
  * one-line errors (stack only with --debug). No database is opened by any of these.
  */
-import { runCli } from './support';
+import { runCli } from '../support/cli';
 
 const COMMANDS = [
   'client create',

@@ -5,9 +5,10 @@
  * With PostgreSQL the CLI runs while the server runs. The embedded database is single-process, so
  * there the server is stopped around each CLI run and started again on the same directory.
  */
+import { createCliDatabase, type CliDatabase, type CliResult } from '../support/cli';
 import { usingPostgres } from '../support/database';
+import { tokenRequest } from '../support/http';
 import { startTestServer, type TestServer } from '../support/server';
-import { createCliDatabase, type CliDatabase, type CliResult } from './support';
 
 let cli: CliDatabase;
 let server: TestServer | undefined;
@@ -28,15 +29,8 @@ async function runBeside(args: string[], input?: string): Promise<CliResult> {
 }
 
 async function token(clientId: string, secret: string, params: Record<string, string>) {
-  const response = await fetch(`${server!.issuer}/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams(params),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  const { status, body } = await tokenRequest(server!.issuer, params, { id: clientId, secret });
+  return { status, body };
 }
 
 beforeAll(async () => {

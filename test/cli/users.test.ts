@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../../src/config';
 import { openServices } from '../../src/services';
-import { CLI, createCliDatabase, expectOneLineError, type CliDatabase } from './support';
+import { CLI, createCliDatabase, expectOneLineError, type CliDatabase } from '../support/cli';
 
 interface UserJson {
   id: string;

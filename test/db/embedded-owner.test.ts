@@ -11,14 +11,14 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../cli/support';
+import { runCli } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { DEMO_SERVICE as SERVICE, type ClientCredentials } from '../support/fixtures';
+import { isActive, tokenRequest } from '../support/http';
 import { ROOT, startProcess, type NodeProcess } from '../support/process';
 import { freePort, testEnv } from '../support/server';
 
 jest.setTimeout(60_000);
-
-const SERVICE = { id: 'demo-service', secret: 'demo-service-secret' };
 
 let database: TestDatabase;
 let dataDir: string;
@@ -36,32 +36,9 @@ interface Lock {
 
 const lockPath = () => path.join(dataDir, 'gatehouse.lock');
 const readLock = () => JSON.parse(fs.readFileSync(lockPath(), 'utf8')) as Lock;
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-
-async function clientCredentials(url: string, client: { id: string; secret: string }) {
-  const res = await fetch(`${url}/token`, {
-    method: 'POST',
-    headers: {
-      authorization: basic(client.id, client.secret),
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials' }),
-  });
-  const body = (await res.json()) as { access_token?: string; error?: string };
-  return { status: res.status, body };
-}
-
-async function isActive(url: string, token: string): Promise<boolean> {
-  const res = await fetch(`${url}/token/introspection`, {
-    method: 'POST',
-    headers: {
-      authorization: basic(SERVICE.id, SERVICE.secret),
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ token }),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { active: boolean }).active;
+async function clientCredentials(url: string, client: ClientCredentials) {
+  const { status, body } = await tokenRequest(url, { grant_type: 'client_credentials' }, client);
+  return { status, body: body as { access_token?: string; error?: string } };
 }
 
 /** The files under pgdata that a process has open (Linux: its descriptors in /proc). */

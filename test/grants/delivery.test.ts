@@ -3,19 +3,18 @@
  * webhook that times out, fails and recovers. A failed delivery is logged and the caller sees the
  * same 202 as always.
  */
+import { OTP_GRANT } from '../../src/oidc/grants/names';
+import { requestOtp, tokenRequest } from '../support/http';
 import {
-  OTP_GRANT,
   decodeQuotedPrintable,
-  eventually,
-  requestOtp,
-  startLoggedNode,
   startSmtpReceiver,
   startWebhookReceiver,
-  tokenRequest,
-  type LoggedNode,
-} from './helpers';
-
-const SECRET = 'test-webhook-secret-0123456789';
+  webhookDelivery,
+  type SmtpReceiver,
+  type WebhookReceiver,
+} from '../support/receivers';
+import { startLoggedNode, type LoggedNode } from '../support/server';
+import { eventually } from '../support/wait';
 
 const exchange = (node: LoggedNode, username: string, otp: string) =>
   tokenRequest(node.issuer, { grant_type: OTP_GRANT, username, otp, scope: 'openid' });
@@ -49,7 +48,7 @@ describe('OTP_DELIVERY=log', () => {
 
 describe('OTP_DELIVERY=smtp', () => {
   let node: LoggedNode;
-  let smtp: Awaited<ReturnType<typeof startSmtpReceiver>>;
+  let smtp: SmtpReceiver;
 
   beforeAll(async () => {
     smtp = await startSmtpReceiver();
@@ -94,16 +93,11 @@ describe('OTP_DELIVERY=smtp', () => {
 
 describe('OTP_DELIVERY=webhook failures', () => {
   let node: LoggedNode;
-  let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  let hook: WebhookReceiver;
 
   beforeAll(async () => {
     hook = await startWebhookReceiver();
-    node = await startLoggedNode({
-      OTP_DELIVERY: 'webhook',
-      OTP_WEBHOOK_URL: hook.url,
-      OTP_WEBHOOK_SECRET: SECRET,
-      OTP_WEBHOOK_TIMEOUT_MS: '200',
-    });
+    node = await startLoggedNode({ ...webhookDelivery(hook), OTP_WEBHOOK_TIMEOUT_MS: '200' });
   });
 
   afterAll(async () => {

@@ -3,30 +3,29 @@
  * test receives, exchange at the token endpoint, single use, attempt limit, replacement, the resend
  * interval, expiry, the race on one code, and refreshing.
  */
-import { startTestServer, type TestServer } from '../support/server';
+import { OTP_GRANT } from '../../src/oidc/grants/names';
+import { post, requestOtp, tokenRequest } from '../support/http';
 import {
-  OTP_GRANT,
-  decodeJwtPayload,
-  post,
-  requestOtp,
+  WEBHOOK_SECRET as SECRET,
   signatureValid,
   startWebhookReceiver,
-  tokenRequest,
-} from './helpers';
+  webhookDelivery,
+  type WebhookReceiver,
+} from '../support/receivers';
+import { startTestServer, type TestServer } from '../support/server';
+import { decodeJwtPayload, refresh as refreshAt } from '../support/tokens';
+import { sleep } from '../support/wait';
 
-const SECRET = 'test-webhook-secret-0123456789';
 const RESEND_SECONDS = 2;
 let node: TestServer;
-let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
+let hook: WebhookReceiver;
 let users = 0;
 
 beforeAll(async () => {
   hook = await startWebhookReceiver();
   node = await startTestServer({
     env: {
-      OTP_DELIVERY: 'webhook',
-      OTP_WEBHOOK_URL: hook.url,
-      OTP_WEBHOOK_SECRET: SECRET,
+      ...webhookDelivery(hook),
       OTP_MAX_ATTEMPTS: '3',
       OTP_RESEND_INTERVAL: String(RESEND_SECONDS),
       // Above the code's attempt limit, so that limit is what the tests see.
@@ -58,8 +57,6 @@ async function codeFor(username: string, n = 1): Promise<string> {
 
 const exchange = (username: string, otp: string, extra: Record<string, string> = {}) =>
   tokenRequest(node.issuer, { grant_type: OTP_GRANT, username, otp, ...extra });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('requesting a code', () => {
   it('answers 202 with one body whether or not the account exists', async () => {
@@ -220,8 +217,7 @@ describe('exchanging a code', () => {
     const username = await newUser();
     await requestOtp(node.issuer, username);
     const first = await exchange(username, await codeFor(username), { scope: 'openid offline_access' });
-    const refresh = (token: unknown) =>
-      tokenRequest(node.issuer, { grant_type: 'refresh_token', refresh_token: token as string });
+    const refresh = (token: unknown) => refreshAt(node.issuer, token as string);
     const second = await refresh(first.body.refresh_token);
     expect(second.status).toBe(200);
     expect(second.body.refresh_token).not.toBe(first.body.refresh_token);
@@ -234,18 +230,11 @@ describe('exchanging a code', () => {
 
 describe('code lifetime', () => {
   let shortLived: TestServer;
-  let shortHook: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  let shortHook: WebhookReceiver;
 
   beforeAll(async () => {
     shortHook = await startWebhookReceiver();
-    shortLived = await startTestServer({
-      env: {
-        OTP_DELIVERY: 'webhook',
-        OTP_WEBHOOK_URL: shortHook.url,
-        OTP_WEBHOOK_SECRET: SECRET,
-        OTP_TTL: '1',
-      },
-    });
+    shortLived = await startTestServer({ env: { ...webhookDelivery(shortHook), OTP_TTL: '1' } });
   });
 
   afterAll(async () => {

@@ -4,8 +4,11 @@
  * and its expiry, and refreshing with rotation.
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { ALICE, DEMO_CLI, DEMO_SERVICE } from '../support/fixtures';
+import { OTP_GRANT } from '../../src/oidc/grants/names';
+import { tokenRequest } from '../support/http';
 import { startTestServer, type TestServer } from '../support/server';
-import { DEMO_CLI, OTP_GRANT, decodeJwtPayload, tokenRequest } from './helpers';
+import { decodeJwtPayload, refresh as refreshAt } from '../support/tokens';
 
 const LOCKOUT_SECONDS = 2;
 let node: TestServer;
@@ -26,7 +29,7 @@ afterAll(async () => {
   await node?.stop();
 });
 
-const alice = { grant_type: 'password', username: 'alice', password: 'alicepass' };
+const alice = { grant_type: 'password', username: ALICE.username, password: ALICE.password };
 
 async function createUser(username: string, options: { disabled?: boolean } = {}) {
   return node.services.accounts.create({
@@ -97,7 +100,7 @@ describe('password grant', () => {
   });
 
   it('answers unauthorized_client to a client that does not list the grant', async () => {
-    const client = { id: 'demo-service', secret: 'demo-service-secret' };
+    const client = DEMO_SERVICE;
     expect((await tokenRequest(node.issuer, alice, client)).body).toEqual({
       error: 'unauthorized_client',
       error_description: 'the client is not allowed to use this grant type',
@@ -120,9 +123,9 @@ describe('password grant', () => {
   });
 
   it.each([
-    [{ grant_type: 'password', password: 'alicepass' }, 'username'],
+    [{ grant_type: 'password', password: ALICE.password }, 'username'],
     [{ grant_type: 'password', username: 'alice' }, 'password'],
-    [{ grant_type: 'password', username: '', password: 'alicepass' }, 'username'],
+    [{ grant_type: 'password', username: '', password: ALICE.password }, 'username'],
   ])('answers invalid_request naming the missing parameter (%j)', async (params, name) => {
     const res = await tokenRequest(node.issuer, params);
     expect(res.status).toBe(400);
@@ -179,8 +182,7 @@ describe('password grant', () => {
 
   it('issues refresh tokens that rotate, and a reused one revokes the grant', async () => {
     const first = await tokenRequest(node.issuer, { ...alice, scope: 'openid offline_access' });
-    const refresh = (token: unknown) =>
-      tokenRequest(node.issuer, { grant_type: 'refresh_token', refresh_token: token as string });
+    const refresh = (token: unknown) => refreshAt(node.issuer, token as string);
     const second = await refresh(first.body.refresh_token);
     expect(second.status).toBe(200);
     expect(second.body.refresh_token).toEqual(expect.any(String));

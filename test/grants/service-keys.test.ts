@@ -3,29 +3,21 @@
  * trailing slash, form and JSON, answering exactly what the token endpoint answers; bad, missing and
  * revoked keys; malformed bodies; refreshing the tokens they issue.
  */
+import { ALICE, DEMO_CLI, DEMO_SERVICE, DEMO_SERVICE_KEY as KEY } from '../support/fixtures';
+import { OTP_GRANT } from '../../src/oidc/grants/names';
+import { basic, form, post, requestOtp, tokenRequest, type HttpAnswer } from '../support/http';
+import { startWebhookReceiver, webhookDelivery, type WebhookReceiver } from '../support/receivers';
 import { startTestServer, type TestServer } from '../support/server';
-import {
-  OTP_GRANT,
-  decodeJwtPayload,
-  form,
-  post,
-  requestOtp,
-  startWebhookReceiver,
-  tokenRequest,
-  type HttpAnswer,
-} from './helpers';
+import { decodeJwtPayload, refresh as refreshAt } from '../support/tokens';
 
-const KEY = 'demo-service-key';
 let node: TestServer;
-let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
+let hook: WebhookReceiver;
 
 beforeAll(async () => {
   hook = await startWebhookReceiver();
   node = await startTestServer({
     env: {
-      OTP_DELIVERY: 'webhook',
-      OTP_WEBHOOK_URL: hook.url,
-      OTP_WEBHOOK_SECRET: 'test-webhook-secret-0123456789',
+      ...webhookDelivery(hook),
       OTP_RESEND_INTERVAL: '0',
       API_BODY_LIMIT: '4096',
     },
@@ -58,7 +50,7 @@ async function newCode(username: string): Promise<string> {
   return (await hook.forUser(username, before + 1)).json.code;
 }
 
-const alice = { username: 'alice', password: 'alicepass' };
+const alice = { username: ALICE.username, password: ALICE.password };
 
 describe('POST /api/token/password', () => {
   it.each([
@@ -79,7 +71,7 @@ describe('POST /api/token/password', () => {
       { username: 'alice', password: 'wrong' },
       { username: 'nobody', password: 'wrong' },
       { username: 'alice' },
-      { password: 'alicepass' },
+      { password: ALICE.password },
     ];
     for (const params of cases) {
       const direct = await tokenRequest(node.issuer, { grant_type: 'password', ...params });
@@ -137,8 +129,7 @@ describe('POST /api/token/otp', () => {
       otp: code,
       scope: 'openid offline_access',
     });
-    const refresh = (token: unknown) =>
-      tokenRequest(node.issuer, { grant_type: 'refresh_token', refresh_token: token as string });
+    const refresh = (token: unknown) => refreshAt(node.issuer, token as string);
     const second = await refresh(first.body.refresh_token);
     expect(second.status).toBe(200);
     expect(second.body.refresh_token).not.toBe(first.body.refresh_token);
@@ -174,11 +165,7 @@ describe('service keys', () => {
   it('answers unauthorized_client for the key of a client without the grant', async () => {
     const { key } = await node.services.serviceKeys.create('demo-service');
     const res = await viaKey('/api/token/password', alice, { key });
-    const direct = await tokenRequest(
-      node.issuer,
-      { grant_type: 'password', ...alice },
-      { id: 'demo-service', secret: 'demo-service-secret' },
-    );
+    const direct = await tokenRequest(node.issuer, { grant_type: 'password', ...alice }, DEMO_SERVICE);
     expect(res.status).toBe(400);
     expect(res.text).toBe(direct.text);
     expect(res.body.error).toBe('unauthorized_client');
@@ -256,7 +243,7 @@ describe('malformed bodies', () => {
   });
 
   it('answers malformed requests at the token endpoint itself with 4xx JSON', async () => {
-    const auth = { authorization: `Basic ${Buffer.from('demo-cli:demo-cli-secret').toString('base64')}` };
+    const auth = { authorization: basic(DEMO_CLI.id, DEMO_CLI.secret) };
     const json = await post(`${node.issuer}/token`, '{"grant_type":"password"}', {
       ...auth,
       'content-type': 'application/json',

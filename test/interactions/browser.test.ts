@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ALICE } from '../support/fixtures';
 import { freePort, startTestServer, type TestServer } from '../support/server';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -147,7 +148,7 @@ it('signs alice in through the login and consent pages and back to the relying p
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.screenshot({ path: path.join(OUTPUT, 'login-error.png'), fullPage: true });
 
-    await page.getByLabel('Password').fill('alicepass');
+    await page.getByLabel('Password').fill(ALICE.password);
     await page.keyboard.press('Enter');
 
     // Consent page.
@@ -209,7 +210,7 @@ it('fits a phone screen, in German', async () => {
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.screenshot({ path: path.join(OUTPUT, 'login-phone-de.png'), fullPage: true });
     await page.getByLabel('Benutzername').fill('alice');
-    await page.getByLabel('Passwort').fill('alicepass');
+    await page.getByLabel('Passwort').fill(ALICE.password);
     await page.getByRole('button', { name: 'Anmelden' }).click();
     await page.getByRole('button', { name: 'Ablehnen' }).waitFor();
     await page.screenshot({ path: path.join(OUTPUT, 'consent-phone-de.png'), fullPage: true });

@@ -2,22 +2,20 @@
  * Error pages for browsers: unknown and expired interactions, bad requests from relying parties and
  * unknown routes all answer a readable page with the OAuth error code, and never a stack trace.
  */
-import { discover, oidc } from '../support/rp';
-import { startTestServer, type TestServer } from '../support/server';
+import type { oidc } from '../support/rp';
+import type { TestServer } from '../support/server';
 import { expectPage, textOf, type Page } from './support/browser';
-import { DEMO_WEB, newBrowser, signIn, start } from './support/flow';
+import { ALICE, DEMO_WEB } from '../support/fixtures';
+import { startWithDemoWeb, newBrowser, signIn, start } from './support/flow';
 
 let node: TestServer;
 let web: oidc.Configuration;
 
 beforeAll(async () => {
-  node = await startTestServer({ env: { INTERACTION_TTL: '2' } });
-  web = await discover(node.issuer, DEMO_WEB.clientId, DEMO_WEB.secret);
+  ({ node, web } = await startWithDemoWeb({ INTERACTION_TTL: '2' }));
 });
 
-afterAll(async () => {
-  await node?.stop();
-});
+afterAll(() => node?.stop());
 
 function expectErrorPage(page: Page, status: number, code: string): string {
   expect(page.status).toBe(status);
@@ -46,7 +44,7 @@ describe('error pages', () => {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expectErrorPage(expectPage(await browser.go(login.url)), 400, 'invalid_request');
     const text = expectErrorPage(
-      expectPage(await signIn(browser, login, 'alice', 'alicepass')),
+      expectPage(await signIn(browser, login, ALICE.username, ALICE.password)),
       400,
       'invalid_request',
     );

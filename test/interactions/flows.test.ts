@@ -6,16 +6,8 @@
 import { discover, oidc } from '../support/rp';
 import { startTestServer, type TestServer } from '../support/server';
 import { expectCallback, expectPage, formsOf, textOf } from './support/browser';
-import {
-  DEMO_SPA,
-  DEMO_WEB,
-  answerConsent,
-  newBrowser,
-  redeem,
-  signIn,
-  signInAndAllow,
-  start,
-} from './support/flow';
+import { ALICE, DEMO_SPA, DEMO_WEB } from '../support/fixtures';
+import { demoWeb, answerConsent, newBrowser, redeem, signIn, signInAndAllow, start } from './support/flow';
 
 let node: TestServer;
 let web: oidc.Configuration;
@@ -23,8 +15,8 @@ let spa: oidc.Configuration;
 
 beforeAll(async () => {
   node = await startTestServer();
-  web = await discover(node.issuer, DEMO_WEB.clientId, DEMO_WEB.secret);
-  spa = await discover(node.issuer, DEMO_SPA.clientId);
+  web = await demoWeb(node.issuer);
+  spa = await discover(node.issuer, DEMO_SPA.id);
   await node.services.clients.save({
     client_id: 'first-party-web',
     client_name: 'Gatehouse Console',
@@ -50,7 +42,7 @@ describe('authorization code with PKCE', () => {
     expect(login.url).toMatch(new RegExp(`^${node.issuer}/interaction/[\\w-]+$`));
     expect(textOf(login)).toContain('Sign in to continue to Demo Web App');
 
-    const consent = expectPage(await signIn(browser, login, 'alice', 'alicepass'));
+    const consent = expectPage(await signIn(browser, login, ALICE.username, ALICE.password));
     expect(consent.status).toBe(200);
     const text = textOf(consent);
     expect(text).toContain('Allow Demo Web App to use your account?');
@@ -80,7 +72,7 @@ describe('authorization code with PKCE', () => {
       scope: 'openid offline_access',
       prompt: 'consent',
     });
-    let outcome = await signIn(browser, expectPage(started.outcome), 'alice', 'alicepass');
+    let outcome = await signIn(browser, expectPage(started.outcome), ALICE.username, ALICE.password);
     const consent = expectPage(outcome);
     expect(textOf(consent)).toContain('Stay connected');
     outcome = await answerConsent(browser, consent, 'allow');
@@ -137,7 +129,9 @@ describe('consent', () => {
   it('returns access_denied to the relying party when the person denies', async () => {
     const browser = newBrowser();
     const started = await start(browser, web, DEMO_WEB.redirectUri);
-    const consent = expectPage(await signIn(browser, expectPage(started.outcome), 'alice', 'alicepass'));
+    const consent = expectPage(
+      await signIn(browser, expectPage(started.outcome), ALICE.username, ALICE.password),
+    );
     const callback = expectCallback(await answerConsent(browser, consent, 'deny'));
     expect(callback.searchParams.get('error')).toBe('access_denied');
     expect(callback.searchParams.get('state')).toBe(started.state);
@@ -150,7 +144,9 @@ describe('consent', () => {
     const started = await start(browser, rp, 'http://localhost:9090/callback', {
       scope: 'openid profile email',
     });
-    const callback = expectCallback(await signIn(browser, expectPage(started.outcome), 'alice', 'alicepass'));
+    const callback = expectCallback(
+      await signIn(browser, expectPage(started.outcome), ALICE.username, ALICE.password),
+    );
     const tokens = await redeem(rp, callback, started);
     expect(tokens.scope?.split(' ').sort()).toEqual(['email', 'openid', 'profile']);
   });
@@ -158,7 +154,9 @@ describe('consent', () => {
   it('refuses a consent form with neither allow nor deny', async () => {
     const browser = newBrowser();
     const started = await start(browser, web, DEMO_WEB.redirectUri);
-    const consent = expectPage(await signIn(browser, expectPage(started.outcome), 'alice', 'alicepass'));
+    const consent = expectPage(
+      await signIn(browser, expectPage(started.outcome), ALICE.username, ALICE.password),
+    );
     const page = expectPage(await browser.submit(consent, '/confirm', { decision: 'maybe' }));
     expect(page.status).toBe(400);
     expect(textOf(page)).toContain('invalid_request');
@@ -192,7 +190,7 @@ describe('prompts and parameters', () => {
     const login = expectPage(again.outcome);
     expect(textOf(login)).toContain('Please confirm it is you by signing in again.');
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    const callback = expectCallback(await signIn(browser, login, 'alice', 'alicepass'));
+    const callback = expectCallback(await signIn(browser, login, ALICE.username, ALICE.password));
     const tokens = await redeem(web, callback, again);
     expect(tokens.claims()!.auth_time).toBeGreaterThan(firstTokens.claims()!.auth_time!);
   });
@@ -211,7 +209,7 @@ describe('prompts and parameters', () => {
     expect(formsOf(login).some((f) => f.action.endsWith('/login'))).toBe(true);
     const tokens = await redeem(
       web,
-      expectCallback(await signIn(browser, login, 'alice', 'alicepass')),
+      expectCallback(await signIn(browser, login, ALICE.username, ALICE.password)),
       stale,
     );
     expect(Math.floor(Date.now() / 1000) - tokens.claims()!.auth_time!).toBeLessThanOrEqual(2);
@@ -235,7 +233,7 @@ describe('prompts and parameters', () => {
     expect(textOf(german)).toContain('Anmelden um mit Demo Web App fortzufahren');
     expect(textOf(german)).toContain('Benutzername');
 
-    const consent = expectPage(await signIn(browser, german, 'alice', 'alicepass'));
+    const consent = expectPage(await signIn(browser, german, ALICE.username, ALICE.password));
     expect(textOf(consent)).toContain('Demo Web App Zugriff auf Ihr Konto erlauben?');
 
     const english = expectPage(

@@ -6,19 +6,17 @@
 import { discover, oidc } from '../support/rp';
 import { startTestServer, type TestServer } from '../support/server';
 import { Browser, expectCallback, expectPage, formsOf, textOf, type Page } from './support/browser';
-import { DEMO_WEB, newBrowser, signIn, start } from './support/flow';
+import { ALICE, DEMO_CLI, DEMO_WEB } from '../support/fixtures';
+import { startWithDemoWeb, newBrowser, signIn, start } from './support/flow';
 
 let node: TestServer;
 let web: oidc.Configuration;
 
 beforeAll(async () => {
-  node = await startTestServer({ env: { LOCKOUT_MAX_ATTEMPTS: '3' } });
-  web = await discover(node.issuer, DEMO_WEB.clientId, DEMO_WEB.secret);
+  ({ node, web } = await startWithDemoWeb({ LOCKOUT_MAX_ATTEMPTS: '3' }));
 });
 
-afterAll(async () => {
-  await node?.stop();
-});
+afterAll(() => node?.stop());
 
 async function loginPage(browser: Browser = newBrowser()): Promise<{ browser: Browser; page: Page }> {
   const started = await start(browser, web, DEMO_WEB.redirectUri);
@@ -110,7 +108,7 @@ describe('the login page', () => {
   it('signs in after a failed attempt on the same page', async () => {
     const { browser, page } = await loginPage();
     const failed = expectPage(await signIn(browser, page, 'alice', 'wrong'));
-    const consent = expectPage(await signIn(browser, failed, 'alice', 'alicepass'));
+    const consent = expectPage(await signIn(browser, failed, ALICE.username, ALICE.password));
     expect(textOf(consent)).toContain('Allow Demo Web App to use your account?');
   });
 });
@@ -142,7 +140,7 @@ describe('lockout', () => {
 
   it('is shared with the password grant', async () => {
     await node.services.accounts.create({ username: 'dave', password: 'davepass' });
-    const cli = await discover(node.issuer, 'demo-cli', 'demo-cli-secret');
+    const cli = await discover(node.issuer, DEMO_CLI.id, DEMO_CLI.secret);
     for (let i = 0; i < 3; i++) {
       await expect(
         oidc.genericGrantRequest(cli, 'password', { username: 'dave', password: 'wrong', scope: 'openid' }),
@@ -190,9 +188,9 @@ describe('account states and cancelling', () => {
 
   it('finds nothing at a finished step: the interaction is gone once the login is done', async () => {
     const { browser, page } = await loginPage();
-    const consent = expectPage(await signIn(browser, page, 'alice', 'alicepass'));
+    const consent = expectPage(await signIn(browser, page, ALICE.username, ALICE.password));
     expect(consent.url).not.toBe(page.url);
-    const again = expectPage(await signIn(browser, page, 'alice', 'alicepass'));
+    const again = expectPage(await signIn(browser, page, ALICE.username, ALICE.password));
     expect(again.status).toBe(400);
     expect(textOf(again)).toContain('This sign-in page has expired');
   });
@@ -205,7 +203,7 @@ describe('cross-site forms', () => {
       await browser.submit(
         page,
         '/login',
-        { username: 'alice', password: 'alicepass' },
+        { username: ALICE.username, password: ALICE.password },
         { 'sec-fetch-site': 'cross-site' },
       ),
     );
@@ -216,7 +214,7 @@ describe('cross-site forms', () => {
   it('finds no interaction for a post without the interaction cookie', async () => {
     const { browser, page } = await loginPage();
     browser.clear(['_interaction', '_interaction.sig']);
-    const answer = expectPage(await signIn(browser, page, 'alice', 'alicepass'));
+    const answer = expectPage(await signIn(browser, page, ALICE.username, ALICE.password));
     expect(answer.status).toBe(400);
     expect(textOf(answer)).toContain('This sign-in page has expired or was opened in another browser.');
     expect(textOf(answer)).toContain('invalid_request');
@@ -233,7 +231,7 @@ describe('cross-site forms', () => {
           .map((c) => `${c.name}=${c.value}`)
           .join('; '),
       },
-      body: JSON.stringify({ username: 'alice', password: 'alicepass' }),
+      body: JSON.stringify({ username: ALICE.username, password: ALICE.password }),
     });
     expect(json.status).toBe(415);
     expect(json.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -246,7 +244,7 @@ describe('https issuers', () => {
     const secure = await startTestServer({ env: { PROXY: 'true', ISSUER: 'https://login.example.test' } });
     try {
       const res = await fetch(
-        `${secure.url}/auth?client_id=demo-web&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(DEMO_WEB.redirectUri)}`,
+        `${secure.url}/auth?client_id=${DEMO_WEB.id}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(DEMO_WEB.redirectUri)}`,
         {
           redirect: 'manual',
           headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'login.example.test' },

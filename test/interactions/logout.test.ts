@@ -3,22 +3,20 @@
  * style, the end of the session, the redirect with state to a registered URI, and the refusal of an
  * unregistered one.
  */
-import { discover, oidc } from '../support/rp';
-import { startTestServer, type TestServer } from '../support/server';
+import { oidc } from '../support/rp';
+import type { TestServer } from '../support/server';
 import { Browser, expectCallback, expectPage, formsOf, textOf } from './support/browser';
-import { DEMO_WEB, newBrowser, redeem, signInAndAllow, start } from './support/flow';
+import { DEMO_WEB } from '../support/fixtures';
+import { startWithDemoWeb, newBrowser, redeem, signInAndAllow, start } from './support/flow';
 
 let node: TestServer;
 let web: oidc.Configuration;
 
 beforeAll(async () => {
-  node = await startTestServer();
-  web = await discover(node.issuer, DEMO_WEB.clientId, DEMO_WEB.secret);
+  ({ node, web } = await startWithDemoWeb());
 });
 
-afterAll(async () => {
-  await node?.stop();
-});
+afterAll(() => node?.stop());
 
 async function signedIn(): Promise<{ browser: Browser; idToken: string }> {
   const browser = newBrowser();

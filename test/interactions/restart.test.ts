@@ -3,10 +3,10 @@
  * and (on PostgreSQL, where two nodes can share one database) one node continues what another began.
  */
 import { usingPostgres } from '../support/database';
-import { discover } from '../support/rp';
 import { startTestServer } from '../support/server';
 import { authorizationRequest, expectCallback, expectPage } from './support/browser';
-import { DEMO_WEB, newBrowser, redeem, signIn, signInAndAllow, start } from './support/flow';
+import { ALICE, DEMO_WEB } from '../support/fixtures';
+import { demoWeb, newBrowser, redeem, signIn, signInAndAllow, start } from './support/flow';
 
 it('a signed-in session and its consent survive a restart of the server', async () => {
   const first = await startTestServer({ persistent: true });
@@ -14,7 +14,7 @@ it('a signed-in session and its consent survive a restart of the server', async 
   const port = Number(new URL(first.url).port);
   try {
     const browser = newBrowser();
-    const rp = await discover(first.issuer, DEMO_WEB.clientId, DEMO_WEB.secret);
+    const rp = await demoWeb(first.issuer);
     const started = await start(browser, rp, DEMO_WEB.redirectUri);
     await redeem(rp, await signInAndAllow(browser, started), started);
     await first.close();
@@ -22,7 +22,7 @@ it('a signed-in session and its consent survive a restart of the server', async 
     // Same database, same issuer, a new process state: no login page, no consent page.
     const second = await startTestServer({ database, port });
     try {
-      const again = await discover(second.issuer, DEMO_WEB.clientId, DEMO_WEB.secret);
+      const again = await demoWeb(second.issuer);
       const silent = await start(browser, again, DEMO_WEB.redirectUri, { prompt: 'none' });
       const tokens = await redeem(again, expectCallback(silent.outcome), silent);
       expect(tokens.claims()!.sub).toBe('6f1f4b5e-7d51-4d8a-9a0e-1d0c6a1f0002');
@@ -40,13 +40,13 @@ it('a signed-in session and its consent survive a restart of the server', async 
   // Node B serves the same issuer on another port (as behind a load balancer).
   const b = await startTestServer({ database: a.database, env: { ISSUER: a.issuer } });
   try {
-    const rp = await discover(a.issuer, DEMO_WEB.clientId, DEMO_WEB.secret);
+    const rp = await demoWeb(a.issuer);
     const browser = newBrowser();
     // The authorization request goes to A, the login form is posted to B.
     const started = await start(browser, rp, DEMO_WEB.redirectUri);
     const login = expectPage(started.outcome);
     const onB = { ...login, url: login.url.replace(a.url, b.url) };
-    let outcome = await signIn(browser, onB, 'alice', 'alicepass');
+    let outcome = await signIn(browser, onB, ALICE.username, ALICE.password);
     // B's answer sends the browser back to the issuer (A), which shows the consent page; allow on B.
     const consent = expectPage(outcome);
     expect(consent.url.startsWith(`${a.issuer}/interaction/`)).toBe(true);

@@ -3,22 +3,20 @@
  * code is for one use): the adapter's consumption is a compare-and-set, so a loser that found the
  * code unused like the winner still gets invalid_grant.
  */
-import { discover, oidc } from '../support/rp';
-import { startTestServer, type TestServer } from '../support/server';
-import { DEMO_WEB, newBrowser, signInAndAllow, start } from '../interactions/support/flow';
-import { basic, form, post } from '../grants/helpers';
+import { DEMO_WEB } from '../support/fixtures';
+import { tokenRequest } from '../support/http';
+import type { oidc } from '../support/rp';
+import type { TestServer } from '../support/server';
+import { newBrowser, signInAndAllow, start, startWithDemoWeb } from '../interactions/support/flow';
 
 let node: TestServer;
 let web: oidc.Configuration;
 
 beforeAll(async () => {
-  node = await startTestServer();
-  web = await discover(node.issuer, DEMO_WEB.clientId, DEMO_WEB.secret);
+  ({ node, web } = await startWithDemoWeb());
 });
 
-afterAll(async () => {
-  await node?.stop();
-});
+afterAll(() => node?.stop());
 
 it('issues tokens for one of 10 parallel redemptions of one code', async () => {
   const browser = newBrowser();
@@ -26,18 +24,15 @@ it('issues tokens for one of 10 parallel redemptions of one code', async () => {
   const callback = await signInAndAllow(browser, started);
   const code = callback.searchParams.get('code')!;
   const redeem = () =>
-    post(
-      `${node.issuer}/token`,
-      form({
+    tokenRequest(
+      node.issuer,
+      {
         grant_type: 'authorization_code',
         code,
         redirect_uri: DEMO_WEB.redirectUri,
         code_verifier: started.verifier,
-      }),
-      {
-        authorization: basic(DEMO_WEB.clientId, DEMO_WEB.secret),
-        'content-type': 'application/x-www-form-urlencoded',
       },
+      DEMO_WEB,
     );
   const answers = await Promise.all(Array.from({ length: 10 }, redeem));
   expect(answers.filter((a) => a.status === 200)).toHaveLength(1);

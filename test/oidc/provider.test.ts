@@ -2,6 +2,7 @@
  * The provider over real HTTP with a certified relying party: discovery, client credentials,
  * introspection, revocation, password grant tokens with refresh rotation and reuse detection.
  */
+import { ALICE, DEMO_SERVICE } from '../support/fixtures';
 import { discover, oidc } from '../support/rp';
 import { startTestServer, type TestServer } from '../support/server';
 
@@ -59,7 +60,7 @@ describe('discovery', () => {
 
 describe('client credentials, introspection and revocation', () => {
   it('issues a token that introspects as active until it is revoked', async () => {
-    const rp = await discover(node.issuer, 'demo-service', 'demo-service-secret');
+    const rp = await discover(node.issuer, DEMO_SERVICE.id, DEMO_SERVICE.secret);
     const tokens = await oidc.clientCredentialsGrant(rp);
     expect(tokens.token_type).toBe('bearer');
     expect(tokens.expires_in).toBe(3600);
@@ -74,7 +75,7 @@ describe('client credentials, introspection and revocation', () => {
   });
 
   it('refuses a wrong client secret with invalid_client', async () => {
-    const rp = await discover(node.issuer, 'demo-service', 'wrong-secret');
+    const rp = await discover(node.issuer, DEMO_SERVICE.id, 'wrong-secret');
     const err = await oidc.clientCredentialsGrant(rp).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'OAUTH_WWW_AUTHENTICATE_CHALLENGE', status: 401 });
     const [challenge] = (err as { cause: { scheme: string; parameters: Record<string, string> }[] }).cause;
@@ -82,7 +83,7 @@ describe('client credentials, introspection and revocation', () => {
   });
 
   it('answers unknown tokens as inactive', async () => {
-    const rp = await discover(node.issuer, 'demo-service', 'demo-service-secret');
+    const rp = await discover(node.issuer, DEMO_SERVICE.id, DEMO_SERVICE.secret);
     expect(await oidc.tokenIntrospection(rp, 'not-a-token')).toEqual({ active: false });
   });
 });
@@ -90,8 +91,8 @@ describe('client credentials, introspection and revocation', () => {
 describe('refresh tokens', () => {
   async function passwordTokens(rp: oidc.Configuration) {
     return oidc.genericGrantRequest(rp, 'password', {
-      username: 'alice',
-      password: 'alicepass',
+      username: ALICE.username,
+      password: ALICE.password,
       scope: 'openid offline_access profile roles',
     });
   }

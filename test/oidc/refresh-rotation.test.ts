@@ -3,35 +3,17 @@
  * rotation whose writes fail leaves the old token as it was, and within REFRESH_TOKEN_REUSE_GRACE a
  * retry gets the same successor tokens (on any node) instead of a revoked grant.
  */
-import { createDatabase, migrate, type Database } from '../../src/db/database';
-import { KnexAdapter } from '../../src/oidc/adapter';
-import { loadConfig } from '../../src/config';
+import type { Database } from '../../src/db/database';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../support/database';
+import { DEMO_SERVICE } from '../support/fixtures';
+import { isActive as active, type HttpAnswer } from '../support/http';
 import { startTestServer, type TestServer } from '../support/server';
-import { tokenRequest, type HttpAnswer } from '../grants/helpers';
-
-const SERVICE = { id: 'demo-service', secret: 'demo-service-secret' };
-const alice = { grant_type: 'password', username: 'alice', password: 'alicepass' };
+import { passwordGrant, refresh } from '../support/tokens';
 
 async function refreshTokenOf(issuer: string): Promise<string> {
-  const res = await tokenRequest(issuer, { ...alice, scope: 'openid offline_access profile' });
+  const res = await passwordGrant(issuer, { scope: 'openid offline_access profile' });
   expect(res.status).toBe(200);
   return res.body.refresh_token as string;
-}
-
-const refresh = (issuer: string, token: string) =>
-  tokenRequest(issuer, { grant_type: 'refresh_token', refresh_token: token });
-
-async function active(issuer: string, token: string): Promise<boolean> {
-  const answer = await fetch(`${issuer}/token/introspection`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${SERVICE.id}:${SERVICE.secret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ token }),
-  });
-  return ((await answer.json()) as { active: boolean }).active;
 }
 
 /** Runs `request` while every insert of a `model` row fails inside the database (a real failure). */
@@ -117,42 +99,6 @@ describe('strict rotation (REFRESH_TOKEN_REUSE_GRACE=0)', () => {
   });
 });
 
-describe('authorization codes and other consumables', () => {
-  let database: TestDatabase;
-  let db: Database;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    db = createDatabase(loadConfig({ NODE_ENV: 'test', ...database.env }).database);
-    await migrate(db);
-  });
-
-  afterAll(async () => {
-    await db?.destroy();
-    await database?.drop();
-  });
-
-  it.each(['AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'RefreshToken'])(
-    'consume of a %s is a compare-and-set: the second consumer gets invalid_grant',
-    async (model) => {
-      const adapter = new KnexAdapter(db, model);
-      await adapter.upsert('one', { jti: 'one' }, 60);
-      const results = await Promise.allSettled([adapter.consume('one'), adapter.consume('one')]);
-      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
-      const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-      expect((rejected.reason as { error: string }).error).toBe('invalid_grant');
-      await expect(adapter.consume('missing')).rejects.toMatchObject({ error: 'invalid_grant' });
-    },
-  );
-
-  it('a pushed authorization request consumed twice answers invalid_request_uri', async () => {
-    const adapter = new KnexAdapter(db, 'PushedAuthorizationRequest');
-    await adapter.upsert('par', { jti: 'par' }, 60);
-    await adapter.consume('par');
-    await expect(adapter.consume('par')).rejects.toMatchObject({ error: 'invalid_request_uri' });
-  });
-});
-
 describe('with a grace window (REFRESH_TOKEN_REUSE_GRACE=30)', () => {
   let node: TestServer;
   let db: Database;
@@ -200,11 +146,7 @@ describe('with a grace window (REFRESH_TOKEN_REUSE_GRACE=30)', () => {
   it('does not answer another client the successor', async () => {
     const token = await refreshTokenOf(node.issuer);
     expect((await refresh(node.issuer, token)).status).toBe(200);
-    const other = await tokenRequest(
-      node.issuer,
-      { grant_type: 'refresh_token', refresh_token: token },
-      SERVICE,
-    );
+    const other = await refresh(node.issuer, token, DEMO_SERVICE);
     expect(other.status).toBe(400);
     expect(other.body).not.toHaveProperty('access_token');
   });

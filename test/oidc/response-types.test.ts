@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { Browser, expectPage, type Outcome } from '../interactions/support/browser';
 import { answerConsent, signIn } from '../interactions/support/flow';
+import { ALICE } from '../support/fixtures';
+import { tokenRequest } from '../support/http';
 import { discover, oidc } from '../support/rp';
 import { startTestServer, type TestServer } from '../support/server';
 
@@ -50,8 +52,8 @@ async function authorize(responseType: string): Promise<{ fragment: URLSearchPar
   let outcome: Outcome = await signIn(
     agent,
     expectPage(await agent.go(url.toString())),
-    'alice',
-    'alicepass',
+    ALICE.username,
+    ALICE.password,
   );
   if (outcome.kind === 'page') outcome = await answerConsent(agent, outcome.page, 'allow');
   if (outcome.kind !== 'callback') throw new Error(`no callback: ${outcome.page.status}`);
@@ -90,16 +92,13 @@ it('code id_token: an ID token whose c_hash matches the code, and the code redee
   const code = fragment.get('code')!;
   const payload = await verifyIdToken(fragment.get('id_token')!, nonce);
   expect(payload.c_hash).toBe(halfHash(code));
-  const res = await fetch(`${node.issuer}/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from('implicit-hybrid:implicit-hybrid-secret').toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT }),
-  });
+  const res = await tokenRequest(
+    node.issuer,
+    { grant_type: 'authorization_code', code, redirect_uri: REDIRECT },
+    { id: 'implicit-hybrid', secret: 'implicit-hybrid-secret' },
+  );
   expect(res.status).toBe(200);
-  const tokens = (await res.json()) as { id_token: string; access_token: string };
+  const tokens = res.body as { id_token: string; access_token: string };
   await verifyIdToken(tokens.id_token, nonce);
 });
 

@@ -5,12 +5,13 @@
  */
 import http from 'node:http';
 import { serializeError } from '../../src/log';
+import { ADMIN, ALICE, DEMO_CLI, DEMO_SERVICE, DEMO_SERVICE_KEY, DEMO_WEB } from '../support/fixtures';
+import { OTP_GRANT } from '../../src/oidc/grants/names';
+import { FORM_TYPE, basic, form, post, requestOtp, tokenRequest } from '../support/http';
 import { startTestServer, type TestServer } from '../support/server';
-import { DEMO_CLI, basic, form, post, requestOtp, tokenRequest } from '../grants/helpers';
-import { DEMO_WEB, newBrowser, start } from '../interactions/support/flow';
+import { accessToken } from '../support/tokens';
+import { demoWeb, newBrowser, start } from '../interactions/support/flow';
 import { expectPage } from '../interactions/support/browser';
-import { discover } from '../support/rp';
-import { demoAdminToken } from './support';
 
 const NUL = 'a\u0000b';
 const LONG_NAME = 'a'.repeat(151);
@@ -22,14 +23,16 @@ let adminToken: string;
 
 beforeAll(async () => {
   node = await startTestServer();
-  adminToken = await demoAdminToken(node.issuer);
+  adminToken = await accessToken(node.issuer, 'openid profile admin profile:write', {
+    username: ADMIN.username,
+  });
 });
 
 afterAll(async () => {
   await node?.stop();
 });
 
-const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
+const formHeaders = FORM_TYPE;
 
 async function rowCounts(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
@@ -57,7 +60,7 @@ describe('the token endpoint', () => {
     const answer = await tokenRequest(node.issuer, {
       grant_type: 'password',
       username: 'alice',
-      password: 'alicepass\u0000junk',
+      password: `${ALICE.password}\u0000junk`,
     });
     expect(answer.body.error).toBe('invalid_grant');
   });
@@ -66,12 +69,15 @@ describe('the token endpoint', () => {
     ['refresh_token', { grant_type: 'refresh_token', refresh_token: NUL }],
     [
       'authorization_code',
-      { grant_type: 'authorization_code', code: NUL, redirect_uri: 'http://localhost:8080/callback' },
+      { grant_type: 'authorization_code', code: NUL, redirect_uri: DEMO_WEB.redirectUri },
     ],
-    ['otp', { grant_type: 'urn:gatehouse:params:oauth:grant-type:otp', username: NUL, otp: '123456' }],
+    ['otp', { grant_type: OTP_GRANT, username: NUL, otp: '123456' }],
   ])('answers invalid_grant for a %s grant with a NUL', async (grant, params) => {
-    const client = grant === 'authorization_code' ? { id: 'demo-web', secret: 'demo-web-secret' } : DEMO_CLI;
-    const answer = await tokenRequest(node.issuer, params, client);
+    const answer = await tokenRequest(
+      node.issuer,
+      params,
+      grant === 'authorization_code' ? DEMO_WEB : DEMO_CLI,
+    );
     expect({ status: answer.status, error: answer.body.error }).toEqual({
       status: 400,
       error: 'invalid_grant',
@@ -81,7 +87,7 @@ describe('the token endpoint', () => {
   it("answers the library's invalid_request for a NUL in Basic credentials (RFC 6749 §2.3.1 encoding)", async () => {
     const answer = await post(`${node.issuer}/token`, form({ grant_type: 'client_credentials' }), {
       ...formHeaders,
-      authorization: basic(encodeURIComponent(NUL), 'secret'),
+      authorization: basic(NUL, 'secret'),
     });
     expect({ status: answer.status, body: answer.body }).toEqual({
       status: 400,
@@ -106,7 +112,7 @@ describe('the token endpoint', () => {
 });
 
 describe('introspection, revocation and userinfo', () => {
-  const service = basic('demo-service', 'demo-service-secret');
+  const service = basic(DEMO_SERVICE.id, DEMO_SERVICE.secret);
 
   it('introspects a token with a NUL as inactive', async () => {
     const answer = await post(`${node.issuer}/token/introspection`, form({ token: NUL }), {
@@ -137,8 +143,8 @@ describe('the authorization endpoint', () => {
   const auth = (params: Record<string, string>) =>
     fetch(
       `${node.issuer}/auth?${new URLSearchParams({
-        client_id: 'demo-web',
-        redirect_uri: 'http://localhost:8080/callback',
+        client_id: DEMO_WEB.id,
+        redirect_uri: DEMO_WEB.redirectUri,
         response_type: 'code',
         scope: 'openid',
         code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
@@ -175,7 +181,7 @@ describe('the login page', () => {
     ['a name longer than the column once lower-cased', GROWS, 401],
     ['a NUL', NUL, 400],
   ])('answers a username with %s with the page, not a 500', async (_label, username, status) => {
-    const rp = await discover(node.issuer, DEMO_WEB.clientId, DEMO_WEB.secret);
+    const rp = await demoWeb(node.issuer);
     const browser = newBrowser();
     const started = await start(browser, rp, DEMO_WEB.redirectUri);
     const before = await rowCounts();
@@ -210,7 +216,7 @@ describe('the JSON API', () => {
     const answer = await post(
       `${node.issuer}/api/token/password`,
       JSON.stringify({ username: NUL, password: 'x' }),
-      { 'content-type': 'application/json', 'x-service-key': 'demo-service-key' },
+      { 'content-type': 'application/json', 'x-service-key': DEMO_SERVICE_KEY },
     );
     expect({ status: answer.status, details: answer.body.details }).toEqual({
       status: 400,

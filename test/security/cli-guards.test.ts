@@ -3,9 +3,11 @@
  * refuses plain-http redirect URIs), and `user set-password` / `user disable` end every token and
  * session of the account at once.
  */
+import { createCliDatabase, type CliDatabase } from '../support/cli';
+import { ALICE } from '../support/fixtures';
 import { startTestServer } from '../support/server';
-import { createCliDatabase, type CliDatabase } from '../cli/support';
-import { demoPasswordGrant, expectTokensEnded } from './support';
+import { passwordGrant } from '../support/tokens';
+import { expectTokensEnded } from './support';
 
 let cli: CliDatabase;
 
@@ -59,7 +61,7 @@ it.each([
   // Tokens issued by a running node; the node stops (the embedded database has one owner at a time).
   expect((await cli.run(['user', 'enable', 'alice'])).code).toBe(0);
   let node = await startTestServer({ database: cli.database, port: cli.port });
-  const tokens = await demoPasswordGrant(node.issuer, 'alice', 'openid offline_access');
+  const tokens = await passwordGrant(node.issuer, { scope: 'openid offline_access' });
   expect(tokens.status).toBe(200);
   await node.close();
 
@@ -68,7 +70,8 @@ it.each([
   if (command.startsWith('user set-password')) {
     // Put the demo password back for the next case.
     expect(
-      (await cli.run(['user', 'set-password', 'alice', '--password-stdin'], { input: 'alicepass\n' })).code,
+      (await cli.run(['user', 'set-password', 'alice', '--password-stdin'], { input: `${ALICE.password}\n` }))
+        .code,
     ).toBe(0);
   }
 

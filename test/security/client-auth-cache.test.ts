@@ -7,26 +7,23 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import { loadConfig } from '../../src/config';
-import { createDatabase, migrate, type Database } from '../../src/db/database';
+import type { Database } from '../../src/db/database';
 import { CLEAN_FOR_MS, limitClientAuthFailures } from '../../src/security/client-auth-failures';
 import { createRateLimits, type RateLimits } from '../../src/security/rate-limits';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { openMigratedDatabase, type MigratedDatabase } from '../support/database';
 
-let database: TestDatabase;
+let database: MigratedDatabase;
 let db: Database;
 const servers: http.Server[] = [];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDatabase(loadConfig({ NODE_ENV: 'test', ...database.env }).database);
-  await migrate(db);
+  database = await openMigratedDatabase();
+  db = database.db;
 });
 
 afterAll(async () => {
   for (const server of servers) server.close();
-  await db?.destroy();
-  await database?.drop();
+  await database?.close();
 });
 
 /** A node's token endpoint stand-in: 401 invalid_client unless the secret is right; counts checks. */

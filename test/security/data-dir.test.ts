@@ -10,7 +10,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config';
-import { startServer } from '../../src/server';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { ROOT } from '../support/process';
 import { freePort, startTestServer, testEnv, type TestServer } from '../support/server';
@@ -123,11 +122,10 @@ describe('a world-writable DATA_DIR', () => {
   });
 
   it('is refused at start with a message naming DATA_DIR and the path, and nothing is created in it', async () => {
-    const config = loadConfig(
-      testEnv(await freePort(), { env: { DATA_DIR: dataDir }, drop: async () => {} }),
-    );
+    const database = { env: { DATA_DIR: dataDir }, drop: async () => {} };
+    const config = loadConfig(testEnv(await freePort(), database));
     expect(config.database).toEqual({ kind: 'embedded', dataDir });
-    const err = await startServer(config).then(
+    const err = await startTestServer({ database }).then(
       () => undefined,
       (e: unknown) => e,
     );

@@ -13,10 +13,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { loadConfig } from '../../src/config';
-import { discover, type oidc } from '../support/rp';
+import type { oidc } from '../support/rp';
 import { startTestServer, type TestServer } from '../support/server';
 import { Browser, expectCallback, expectPage } from '../interactions/support/browser';
-import { DEMO_WEB, newBrowser, redeem, signInAndAllow, start } from '../interactions/support/flow';
+import { OTP_GRANT } from '../../src/oidc/grants/names';
+import { ADMIN, ALICE, DEMO_CLI, DEMO_SERVICE, DEMO_SERVICE_KEY, DEMO_WEB } from '../support/fixtures';
+import { basic } from '../support/http';
+import { demoWeb, newBrowser, redeem, signInAndAllow, start } from '../interactions/support/flow';
 import {
   Fuzzer,
   createSender,
@@ -54,7 +57,6 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 30);
 const COLLECT = process.env.FUZZ_REPORT === '1';
 const FAMILY_TIMEOUT_MS = 240_000;
 
-const OTP_GRANT = 'urn:gatehouse:params:oauth:grant-type:otp';
 const CALLBACK = DEMO_WEB.redirectUri;
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
@@ -106,11 +108,9 @@ const tokens = { admin: '', cc: '', refresh: '', webIdToken: '' };
 /** Numbers the users and roles the cases create, so their names never collide. */
 let created = 0;
 
-const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${formEncode(id)}:${formEncode(secret)}`).toString('base64')}`;
-const DEMO_CLI_AUTH = basic('demo-cli', 'demo-cli-secret');
-const DEMO_SERVICE_AUTH = basic('demo-service', 'demo-service-secret');
-const DEMO_WEB_AUTH = basic('demo-web', 'demo-web-secret');
+const DEMO_CLI_AUTH = basic(DEMO_CLI.id, DEMO_CLI.secret);
+const DEMO_SERVICE_AUTH = basic(DEMO_SERVICE.id, DEMO_SERVICE.secret);
+const DEMO_WEB_AUTH = basic(DEMO_WEB.id, DEMO_WEB.secret);
 const bearer = () => `Bearer ${tokens.admin}`;
 
 async function tokenRequest(auth: string, form: Record<string, string>): Promise<Record<string, string>> {
@@ -146,7 +146,7 @@ interface LoginTarget {
 let loginTarget: LoginTarget | undefined;
 
 async function startLogin(): Promise<LoginTarget> {
-  const rp = await discover(node.issuer, DEMO_WEB.clientId, DEMO_WEB.secret);
+  const rp = await demoWeb(node.issuer);
   const browser: Browser = newBrowser();
   const started = await start(browser, rp, CALLBACK);
   const page = expectPage(started.outcome);
@@ -193,8 +193,8 @@ beforeAll(async () => {
   tokens.admin = (
     await tokenRequest(DEMO_CLI_AUTH, {
       grant_type: 'password',
-      username: 'admin',
-      password: 'adminpass',
+      username: ADMIN.username,
+      password: ADMIN.password,
       scope: 'openid profile email admin profile:write roles',
     })
   ).access_token!;
@@ -202,15 +202,15 @@ beforeAll(async () => {
   tokens.refresh = (
     await tokenRequest(DEMO_CLI_AUTH, {
       grant_type: 'password',
-      username: 'alice',
-      password: 'alicepass',
+      username: ALICE.username,
+      password: ALICE.password,
       scope: 'openid offline_access profile',
     })
   ).refresh_token!;
 
   // A real sign-in of alice at demo-web: an ID token to hint at /session/end, and a browser whose
   // session and consent give a fresh authorization code for each case.
-  web.rp = await discover(node.issuer, DEMO_WEB.clientId, DEMO_WEB.secret);
+  web.rp = await demoWeb(node.issuer);
   web.browser = newBrowser();
   const started = await start(web.browser, web.rp, CALLBACK);
   const callback = await signInAndAllow(web.browser, started);
@@ -455,7 +455,7 @@ describe('the token endpoint', () => {
       bodyRequest(
         'POST',
         '/token',
-        { grant_type: 'password', username: 'alice', password: 'alicepass', scope: 'openid' },
+        { grant_type: 'password', username: 'alice', password: ALICE.password, scope: 'openid' },
         v,
         { authorization: DEMO_CLI_AUTH },
       ),
@@ -501,8 +501,8 @@ describe('the token endpoint', () => {
       if (Object.keys(post).length) {
         const base: Base = {
           grant_type: 'client_credentials',
-          client_id: 'demo-service',
-          client_secret: 'demo-service-secret',
+          client_id: DEMO_SERVICE.id,
+          client_secret: DEMO_SERVICE.secret,
         };
         if (post.client_assertion)
           base.client_assertion_type = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -510,7 +510,7 @@ describe('the token endpoint', () => {
       }
       const authorization = v['header:Authorization (the whole Basic value)']
         ? header(v, 'header:Authorization (the whole Basic value)', undefined, 'Basic ')
-        : basicWith(v, 'demo-service', 'demo-service-secret');
+        : basicWith(v, DEMO_SERVICE.id, DEMO_SERVICE.secret);
       return bodyRequest('POST', '/token', { grant_type: 'client_credentials' }, {}, { authorization });
     },
   });
@@ -627,7 +627,7 @@ function authorizationValues(v: Values, carrier: string): Values {
 
 function authorizationBase(values: Values): Base {
   return {
-    client_id: 'demo-web',
+    client_id: DEMO_WEB.id,
     redirect_uri: CALLBACK,
     response_type: 'code',
     scope: 'openid profile',
@@ -728,7 +728,7 @@ const logoutBase = (): Base => ({
   id_token_hint: tokens.webIdToken,
   post_logout_redirect_uri: DEMO_WEB.postLogoutRedirectUri,
   state: 'fuzz-state',
-  client_id: 'demo-web',
+  client_id: DEMO_WEB.id,
 });
 
 describe('RP-initiated logout', () => {
@@ -796,7 +796,7 @@ describe('the login and interaction pages', () => {
         .join('; ');
       const cookie =
         hostile === undefined ? cookies : [hostile].flat().map((h) => (others ? `${h}; ${others}` : h));
-      return bodyRequest('POST', urlPath, { username: 'alice', password: 'alicepass' }, v, {
+      return bodyRequest('POST', urlPath, { username: 'alice', password: ALICE.password }, v, {
         accept: 'text/html',
         cookie,
       });
@@ -903,9 +903,9 @@ describe('the integrator routes', () => {
       bodyRequest(
         'POST',
         Object.keys(carried(v, 'form')).length ? '/api/token/password/' : '/api/token/password',
-        { username: 'alice', password: 'alicepass', scope: 'openid' },
+        { username: 'alice', password: ALICE.password, scope: 'openid' },
         v,
-        { 'x-service-key': header(v, 'header:X-Service-Key', 'demo-service-key') },
+        { 'x-service-key': header(v, 'header:X-Service-Key', DEMO_SERVICE_KEY) },
       ),
   });
 
@@ -927,7 +927,7 @@ describe('the integrator routes', () => {
         Object.keys(carried(v, 'form')).length ? '/api/token/otp/' : '/api/token/otp',
         { username: 'alice', otp: await freshOtp(), scope: 'openid' },
         v,
-        { 'x-service-key': header(v, 'header:X-Service-Key', 'demo-service-key') },
+        { 'x-service-key': header(v, 'header:X-Service-Key', DEMO_SERVICE_KEY) },
       ),
   });
 });
@@ -998,8 +998,8 @@ describe('the user API', () => {
       const headers: Record<string, string | string[] | undefined> = {};
       if (param!.includes('bearer caller')) headers.authorization = bearer();
       else if (param!.includes('X-Service-Key') || param === 'header:X-Service-Key')
-        headers['x-service-key'] = header(v, 'header:X-Service-Key', 'demo-service-key');
-      else headers.authorization = basicWith(v, 'demo-service', 'demo-service-secret');
+        headers['x-service-key'] = header(v, 'header:X-Service-Key', DEMO_SERVICE_KEY);
+      else headers.authorization = basicWith(v, DEMO_SERVICE.id, DEMO_SERVICE.secret);
       return bodyRequest('POST', '/api/validate-token', { token: tokens.admin }, v, headers);
     },
   });
@@ -1276,7 +1276,7 @@ const HOST_ROUTES: Record<string, () => Wire> = {
       { username: 'alice', password: 'wrong-password', scope: 'openid' },
       {},
       {
-        'x-service-key': 'demo-service-key',
+        'x-service-key': DEMO_SERVICE_KEY,
       },
     ),
 };
@@ -1383,7 +1383,7 @@ describe('headers', () => {
         { username: 'nobody-here', otp: '123456' },
         { 'json:x': ABSENT },
         {
-          'x-service-key': 'demo-service-key',
+          'x-service-key': DEMO_SERVICE_KEY,
         },
       ),
     'POST /auth': () => bodyRequest('POST', '/auth', authorizationBase({}), {}),
@@ -1434,7 +1434,7 @@ describe('headers', () => {
 
   const JSON_ROUTES: Record<string, Record<string, string>> = {
     'POST /api/request-otp': {},
-    'POST /api/token/password': { 'x-service-key': 'demo-service-key' },
+    'POST /api/token/password': { 'x-service-key': DEMO_SERVICE_KEY },
     'PUT /api/profile': { authorization: `Bearer` },
     'POST /api/validate-token': { authorization: `Bearer` },
     'POST /api/admin/users': { authorization: `Bearer` },
@@ -1494,7 +1494,7 @@ const METHOD_ROUTES: Record<string, () => { path: string; headers?: Record<strin
   '/api/request-otp': () => ({ path: '/api/request-otp' }),
   '/api/token/password': () => ({
     path: '/api/token/password',
-    headers: { 'x-service-key': 'demo-service-key' },
+    headers: { 'x-service-key': DEMO_SERVICE_KEY },
   }),
   '/api/profile': () => ({ path: '/api/profile', headers: { authorization: bearer() } }),
   '/api/validate-token': () => ({ path: '/api/validate-token', headers: { authorization: bearer() } }),

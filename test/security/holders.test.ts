@@ -4,23 +4,25 @@
  * refused; a changed password, a reset or a disabled account ends every token and session at once.
  */
 import { checkClientMetadata } from '../../src/clients/validate';
-import { startTestServer, type TestServer } from '../support/server';
-import { decodeJwtPayload } from '../grants/helpers';
-import { demoAdminToken, demoPasswordGrant, expectTokensEnded } from './support';
-import { DEMO_WEB, newBrowser, redeem, signIn, start, answerConsent } from '../interactions/support/flow';
-import { expectCallback, expectPage, textOf } from '../interactions/support/browser';
+import { ADMIN, ALICE, DEMO_WEB } from '../support/fixtures';
+import { OTP_GRANT } from '../../src/oidc/grants/names';
 import { discover } from '../support/rp';
+import { startTestServer, type TestServer } from '../support/server';
+import { accessToken, decodeJwtPayload, passwordGrant } from '../support/tokens';
+import { expectTokensEnded } from './support';
+import { demoWeb, newBrowser, redeem, signIn, start, answerConsent } from '../interactions/support/flow';
+import { expectCallback, expectPage, textOf } from '../interactions/support/browser';
 
-const ALICE_ID = '6f1f4b5e-7d51-4d8a-9a0e-1d0c6a1f0002';
+const ALICE_ID = ALICE.id;
 const THIRD_PARTY = { id: 'third-party', secret: 'third-party-secret-0123456789' };
-const REDIRECT = 'http://localhost:8080/callback';
+const REDIRECT = DEMO_WEB.redirectUri;
 
 let node: TestServer;
 let adminToken: string;
 
 beforeAll(async () => {
   node = await startTestServer();
-  adminToken = await demoAdminToken(node.issuer, 'openid admin');
+  adminToken = await accessToken(node.issuer, 'openid admin', { username: ADMIN.username });
   // A third-party client whose registration lists admin: consent must still never grant it.
   await node.services.clients.save({
     client_id: THIRD_PARTY.id,
@@ -75,7 +77,9 @@ describe('the admin scope', () => {
     const rp = await discover(node.issuer, THIRD_PARTY.id, THIRD_PARTY.secret);
     const browser = newBrowser();
     const started = await start(browser, rp, REDIRECT, { scope: 'openid profile admin' });
-    const consent = expectPage(await signIn(browser, expectPage(started.outcome), 'admin', 'adminpass'));
+    const consent = expectPage(
+      await signIn(browser, expectPage(started.outcome), ADMIN.username, ADMIN.password),
+    );
     expect(consent.url).toContain('/interaction/');
     expect(textOf(consent)).not.toContain('Administer Gatehouse');
     const callback = expectCallback(await answerConsent(browser, consent, 'allow'));
@@ -92,16 +96,16 @@ describe('the admin scope', () => {
   });
 
   it('is granted by the password grant only to an account with the admin role', async () => {
-    const alice = await demoPasswordGrant(node.issuer, 'alice', 'openid admin');
+    const alice = await passwordGrant(node.issuer, { scope: 'openid admin' });
     expect(alice.status).toBe(200);
     expect(alice.body.scope).toBe('openid');
-    const admin = await demoPasswordGrant(node.issuer, 'admin', 'openid admin');
+    const admin = await passwordGrant(node.issuer, { username: ADMIN.username, scope: 'openid admin' });
     expect(admin.body.scope).toBe('openid admin');
   });
 });
 
 describe('client metadata', () => {
-  it.each(['password', 'client_credentials', 'urn:gatehouse:params:oauth:grant-type:otp'])(
+  it.each(['password', 'client_credentials', OTP_GRANT])(
     'refuses a public client with the %s grant, and stores nothing',
     async (grant) => {
       const before = (await node.services.clients.list()).length;
@@ -152,12 +156,12 @@ describe('client metadata', () => {
 describe('a changed password or a disabled account', () => {
   /** Alice with an access token, a refresh token and a signed-in browser session at demo-web. */
   async function signedInEverywhere() {
-    const tokens = await demoPasswordGrant(node.issuer, 'alice', 'openid offline_access profile');
+    const tokens = await passwordGrant(node.issuer, { scope: 'openid offline_access profile' });
     expect(tokens.status).toBe(200);
-    const rp = await discover(node.issuer, DEMO_WEB.clientId, DEMO_WEB.secret);
+    const rp = await demoWeb(node.issuer);
     const browser = newBrowser();
     const started = await start(browser, rp, DEMO_WEB.redirectUri);
-    let outcome = await signIn(browser, expectPage(started.outcome), 'alice', 'alicepass');
+    let outcome = await signIn(browser, expectPage(started.outcome), ALICE.username, ALICE.password);
     if (outcome.kind === 'page') outcome = await answerConsent(browser, outcome.page, 'allow');
     await redeem(rp, expectCallback(outcome), started);
     return {
@@ -177,7 +181,7 @@ describe('a changed password or a disabled account', () => {
 
   it('ends every token and session of the account when an administrator sets a new password', async () => {
     const state = await signedInEverywhere();
-    const res = await adminApi('POST', `/api/admin/users/${ALICE_ID}/password`, { password: 'alicepass' });
+    const res = await adminApi('POST', `/api/admin/users/${ALICE_ID}/password`, { password: ALICE.password });
     expect(res.status).toBe(204);
     await expectEverythingEnded(state);
   });
@@ -190,8 +194,8 @@ describe('a changed password or a disabled account', () => {
   });
 
   it("leaves other accounts' tokens alone", async () => {
-    const admin = await demoPasswordGrant(node.issuer, 'admin', 'openid');
-    await adminApi('POST', `/api/admin/users/${ALICE_ID}/password`, { password: 'alicepass' });
+    const admin = await passwordGrant(node.issuer, { username: ADMIN.username, scope: 'openid' });
+    await adminApi('POST', `/api/admin/users/${ALICE_ID}/password`, { password: ALICE.password });
     const idToken = decodeJwtPayload(admin.body.id_token as string);
     expect(idToken.sub).not.toBe(ALICE_ID);
     const res = await fetch(`${node.issuer}/me`, {

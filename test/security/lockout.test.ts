@@ -4,12 +4,13 @@
  * for passwords, the code comparison for one-time codes), and the right one is refused with them, on
  * the password grant, the login page and the one-time-code grant alike, on one node and across two.
  */
-import { startTestServer, type TestServer } from '../support/server';
 import { usingPostgres } from '../support/database';
-import { DEMO_CLI, OTP_GRANT, tokenRequest } from '../grants/helpers';
-import { DEMO_WEB, newBrowser, start } from '../interactions/support/flow';
+import { ALICE, DEMO_CLI, DEMO_WEB } from '../support/fixtures';
+import { OTP_GRANT } from '../../src/oidc/grants/names';
+import { tokenRequest } from '../support/http';
+import { startTestServer, type TestServer } from '../support/server';
+import { demoWeb, newBrowser, start } from '../interactions/support/flow';
 import { expectPage } from '../interactions/support/browser';
-import { discover } from '../support/rp';
 
 const MAX = 5;
 const ENV = { LOCKOUT_MAX_ATTEMPTS: String(MAX), OTP_MAX_ATTEMPTS: '100', OTP_RESEND_INTERVAL: '0' };
@@ -50,7 +51,7 @@ it('lets at most LOCKOUT_MAX_ATTEMPTS of 30 parallel password guesses reach bcry
     tokenRequest(node.issuer, {
       grant_type: 'password',
       username: 'alice',
-      password: i === 30 ? 'alicepass' : `wrong-${i}`,
+      password: i === 30 ? ALICE.password : `wrong-${i}`,
       scope: 'openid',
     }),
   );
@@ -65,7 +66,7 @@ it('lets at most LOCKOUT_MAX_ATTEMPTS of 30 parallel password guesses reach bcry
   const locked = await tokenRequest(node.issuer, {
     grant_type: 'password',
     username: 'alice',
-    password: 'alicepass',
+    password: ALICE.password,
   });
   expect(locked.body.error).toBe('invalid_grant');
   expect(compares).toBe(0);
@@ -76,7 +77,7 @@ it('lets a burst of right passwords for one name all through (they wait for the 
     tokenRequest(node.issuer, {
       grant_type: 'password',
       username: 'alice',
-      password: 'alicepass',
+      password: ALICE.password,
       scope: 'openid',
     }),
   );
@@ -85,12 +86,12 @@ it('lets a burst of right passwords for one name all through (they wait for the 
 });
 
 it('does the same on the login page', async () => {
-  const rp = await discover(node.issuer, DEMO_WEB.clientId, DEMO_WEB.secret);
+  const rp = await demoWeb(node.issuer);
   const browser = newBrowser();
   const started = await start(browser, rp, DEMO_WEB.redirectUri);
   const page = expectPage(started.outcome);
   const outcomes = await burst(31, (i) =>
-    browser.submit(page, '/login', { username: 'alice', password: i === 30 ? 'alicepass' : `wrong-${i}` }),
+    browser.submit(page, '/login', { username: 'alice', password: i === 30 ? ALICE.password : `wrong-${i}` }),
   );
   expect(compares).toBeLessThanOrEqual(MAX);
   for (const outcome of outcomes) {

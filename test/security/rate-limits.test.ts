@@ -7,19 +7,27 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { purgeOnce } from '../../src/purge';
+import { purgeOnce } from '../../src/jobs/purge';
 import { createRateLimits } from '../../src/security/rate-limits';
 import { sourceOf } from '../../src/security/source';
-import { OTP_GRANT, basic, form, post, startWebhookReceiver, type HttpAnswer } from '../grants/helpers';
 import { Browser, expectPage, formsOf, textOf, type Page } from '../interactions/support/browser';
-import { DEMO_WEB, newBrowser, start } from '../interactions/support/flow';
+import { DEMO_CLI, DEMO_SERVICE, DEMO_SERVICE_KEY as SERVICE_KEY, DEMO_WEB } from '../support/fixtures';
+import { OTP_GRANT } from '../../src/oidc/grants/names';
+import {
+  FORM_TYPE,
+  clientPost,
+  form,
+  post,
+  requestOtp as requestOtpAt,
+  tokenRequest,
+  type HttpAnswer,
+} from '../support/http';
+import { startWebhookReceiver, webhookDelivery, type WebhookReceiver } from '../support/receivers';
+import { demoWeb, newBrowser, start } from '../interactions/support/flow';
 import { createTestDatabase, usingPostgres } from '../support/database';
-import { discover, oidc } from '../support/rp';
+import type { oidc } from '../support/rp';
 import { startTestServer, type TestServer } from '../support/server';
-
-const DEMO_CLI = { id: 'demo-cli', secret: 'demo-cli-secret' };
-const DEMO_SERVICE = { id: 'demo-service', secret: 'demo-service-secret' };
-const SERVICE_KEY = 'demo-service-key';
+import { sleep } from '../support/wait';
 
 /** Small limits, so each is reached in a few requests; the lockout sits one above the login limit. */
 const LIMITS = {
@@ -47,11 +55,9 @@ function expectRetryAfterWithin(answer: { headers: Headers }, seconds: number): 
   expect(retryAfter(answer)).toBeLessThanOrEqual(seconds);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('behind a proxy (PROXY=true)', () => {
   let node: TestServer;
-  let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  let hook: WebhookReceiver;
   let web: oidc.Configuration;
 
   beforeAll(async () => {
@@ -60,12 +66,10 @@ describe('behind a proxy (PROXY=true)', () => {
       env: {
         ...LIMITS,
         PROXY: 'true',
-        OTP_DELIVERY: 'webhook',
-        OTP_WEBHOOK_URL: hook.url,
-        OTP_WEBHOOK_SECRET: 'test-webhook-secret-0123456789',
+        ...webhookDelivery(hook),
       },
     });
-    web = await discover(node.issuer, DEMO_WEB.clientId, DEMO_WEB.secret);
+    web = await demoWeb(node.issuer);
   });
 
   afterAll(async () => {
@@ -96,19 +100,11 @@ describe('behind a proxy (PROXY=true)', () => {
     client = DEMO_CLI,
     headers: Record<string, string> = {},
   ): Promise<HttpAnswer> {
-    return post(`${node.issuer}/token`, form(params), {
-      authorization: basic(client.id, client.secret),
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-forwarded-for': forwardedFor,
-      ...headers,
-    });
+    return tokenRequest(node.issuer, params, client, { 'x-forwarded-for': forwardedFor, ...headers });
   }
 
   function requestOtp(forwardedFor: string, username: string): Promise<HttpAnswer> {
-    return post(`${node.issuer}/api/request-otp`, form({ username }), {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-forwarded-for': forwardedFor,
-    });
+    return requestOtpAt(node.issuer, username, { 'x-forwarded-for': forwardedFor });
   }
 
   describe('login form posts per source (RATE_LIMIT_LOGIN)', () => {
@@ -206,7 +202,7 @@ describe('behind a proxy (PROXY=true)', () => {
       const source = nextSource();
       const viaKey = () =>
         post(`${node.issuer}/api/token/password`, form({ username: 'rl-nobody-key', password: 'wrong' }), {
-          'content-type': 'application/x-www-form-urlencoded',
+          ...FORM_TYPE,
           'x-service-key': SERVICE_KEY,
           'x-forwarded-for': `203.0.113.9, ${source}`,
         });
@@ -233,9 +229,7 @@ describe('behind a proxy (PROXY=true)', () => {
         params: Record<string, string>,
         accept?: string,
       ) =>
-        post(`${node.issuer}${path}`, form(params), {
-          authorization: basic(client.id, client.secret),
-          'content-type': 'application/x-www-form-urlencoded',
+        clientPost(`${node.issuer}${path}`, params, client, {
           'x-forwarded-for': source,
           ...(accept ? { accept } : {}),
         });
@@ -425,22 +419,16 @@ describe('without a proxy (PROXY=false), with the resend interval', () => {
     await node?.stop();
   });
 
-  const requestOtp = (username: string) =>
-    post(`${node.issuer}/api/request-otp`, form({ username }), {
-      'content-type': 'application/x-www-form-urlencoded',
-    });
+  const requestOtp = (username: string) => requestOtpAt(node.issuer, username);
 
   it('counts the socket address and ignores X-Forwarded-For', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const answer = await post(
-        `${node.issuer}/token`,
-        form({ grant_type: 'password', username: 'rl-nobody', password: 'wrong' }),
-        {
-          authorization: basic(DEMO_CLI.id, DEMO_CLI.secret),
-          'content-type': 'application/x-www-form-urlencoded',
-          'x-forwarded-for': `198.51.100.${i + 1}`,
-        },
+      const answer = await tokenRequest(
+        node.issuer,
+        { grant_type: 'password', username: 'rl-nobody', password: 'wrong' },
+        DEMO_CLI,
+        { 'x-forwarded-for': `198.51.100.${i + 1}` },
       );
       statuses.push(answer.status);
     }
@@ -508,10 +496,7 @@ describeOnPostgres('two nodes on one database', () => {
   });
 
   const token = (node: TestServer, params: Record<string, string>, client = DEMO_CLI) =>
-    post(`${node.issuer}/token`, form(params), {
-      authorization: basic(client.id, client.secret),
-      'content-type': 'application/x-www-form-urlencoded',
-    });
+    tokenRequest(node.issuer, params, client);
 
   it('share the count of the token limit', async () => {
     const grant = { grant_type: 'password', username: 'rl-nobody', password: 'wrong' };

@@ -7,7 +7,7 @@ import pino from 'pino';
 import type { Account } from '../../src/accounts/store';
 import { createOtpDelivery, type OtpDelivery } from '../../src/accounts/delivery';
 import { loadConfig } from '../../src/config';
-import { startSmtpReceiver } from '../grants/helpers';
+import { startSmtpReceiver, type SmtpReceiver } from '../support/receivers';
 
 const production = {
   NODE_ENV: 'production',
@@ -23,7 +23,7 @@ const account = {
   email: 'mail-user@example.com',
 } as Account;
 
-let smtp: Awaited<ReturnType<typeof startSmtpReceiver>>;
+let smtp: SmtpReceiver;
 let delivery: OtpDelivery | undefined;
 
 function deliveryFor(env: Record<string, string>): OtpDelivery {

@@ -6,6 +6,9 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { DEMO_CLI } from '../support/fixtures';
+import { FORM_TYPE, basic, form } from '../support/http';
+import { passwordGrantParams } from '../support/tokens';
 import { ROOT, startProcess } from '../support/process';
 import { freePort, testEnv } from '../support/server';
 
@@ -40,11 +43,8 @@ it('prints a banner whose curl lines work, finishes in-flight requests on SIGTER
 
   const inFlight = fetch(`http://127.0.0.1:${port}/token`, {
     method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from('demo-cli:demo-cli-secret').toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=password&username=alice&password=alicepass&scope=openid',
+    headers: { authorization: basic(DEMO_CLI.id, DEMO_CLI.secret), ...FORM_TYPE },
+    body: form(passwordGrantParams({ scope: 'openid' })),
   });
   await new Promise((r) => setTimeout(r, 50));
   const code = node.stop('SIGTERM');

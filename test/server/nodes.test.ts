@@ -7,6 +7,9 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { loadConfig } from '../../src/config';
 import { openServices, type Services } from '../../src/services';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../support/database';
+import { ALICE, DEMO_CLI, DEMO_SERVICE } from '../support/fixtures';
+import { introspect, tokenRequest } from '../support/http';
+import { passwordGrant } from '../support/tokens';
 import { startProcess, type NodeProcess } from '../support/process';
 import { discover, oidc } from '../support/rp';
 import { freePort, testEnv } from '../support/server';
@@ -40,20 +43,13 @@ describeOnPostgres('two processes on one PostgreSQL', () => {
 
   async function introspectOnB(token: string) {
     // The issuer is A's URL, so the relying party talks to A; this request goes to B directly.
-    const res = await fetch(`${b.url}/token/introspection`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from('demo-service:demo-service-secret').toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({ token }),
-    });
+    const res = await introspect(b.url, token);
     expect(res.status).toBe(200);
-    return (await res.json()) as { active: boolean; client_id?: string };
+    return res.body as { active: boolean; client_id?: string };
   }
 
   it('introspects on one node a token issued by the other', async () => {
-    const rp = await discover(issuer, 'demo-service', 'demo-service-secret');
+    const rp = await discover(issuer, DEMO_SERVICE.id, DEMO_SERVICE.secret);
     const tokens = await oidc.clientCredentialsGrant(rp);
     expect(await introspectOnB(tokens.access_token)).toMatchObject({
       active: true,
@@ -64,37 +60,34 @@ describeOnPostgres('two processes on one PostgreSQL', () => {
   });
 
   it('sees at once a client secret rotated by another process (the cache hears it)', async () => {
-    const basic = (secret: string) => `Basic ${Buffer.from(`demo-service:${secret}`).toString('base64')}`;
     const token = (node: NodeProcess, secret: string) =>
-      fetch(`${node.url}/token`, {
-        method: 'POST',
-        headers: { authorization: basic(secret), 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'grant_type=client_credentials',
-      }).then((r) => r.status);
+      tokenRequest(node.url, { grant_type: 'client_credentials' }, { ...DEMO_SERVICE, secret }).then(
+        (r) => r.status,
+      );
     // Both nodes have the client in their caches now.
-    expect(await token(a, 'demo-service-secret')).toBe(200);
-    expect(await token(b, 'demo-service-secret')).toBe(200);
+    expect(await token(a, DEMO_SERVICE.secret)).toBe(200);
+    expect(await token(b, DEMO_SERVICE.secret)).toBe(200);
 
     const secret = (await services.clients.rotateSecret('demo-service'))!;
     // NOTIFY is delivered at commit; allow the listeners a moment to hear it.
     const deadline = Date.now() + 2000;
     for (const node of [a, b]) {
-      while ((await token(node, 'demo-service-secret')) !== 401) {
+      while ((await token(node, DEMO_SERVICE.secret)) !== 401) {
         if (Date.now() > deadline) throw new Error(`${node.url} still accepts the old secret`);
         await new Promise((r) => setTimeout(r, 20));
       }
       expect(await token(node, secret)).toBe(200);
     }
-    await services.clients.update('demo-service', { client_secret: 'demo-service-secret' });
+    await services.clients.update(DEMO_SERVICE.id, { client_secret: DEMO_SERVICE.secret });
   });
 
   it('serves and trusts keys rotated elsewhere, old and new alike', async () => {
     const jwksOf = async (url: string) =>
       ((await (await fetch(`${url}/jwks`)).json()) as { keys: { kid: string; alg: string }[] }).keys;
-    const cli = await discover(issuer, 'demo-cli', 'demo-cli-secret');
+    const cli = await discover(issuer, DEMO_CLI.id, DEMO_CLI.secret);
     const before = await oidc.genericGrantRequest(cli, 'password', {
-      username: 'alice',
-      password: 'alicepass',
+      username: ALICE.username,
+      password: ALICE.password,
       scope: 'openid',
     });
     const oldKid = decodeProtectedHeader(before.id_token!).kid!;
@@ -112,20 +105,8 @@ describeOnPostgres('two processes on one PostgreSQL', () => {
     }
 
     // Node B now signs with the new RS256 key; the token from before still verifies on B's JWKS.
-    const res = await fetch(`${b.url}/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from('demo-cli:demo-cli-secret').toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({
-        grant_type: 'password',
-        username: 'alice',
-        password: 'alicepass',
-        scope: 'openid',
-      }),
-    });
-    const after = (await res.json()) as { id_token: string };
+    const res = await passwordGrant(b.url, { scope: 'openid' });
+    const after = res.body as { id_token: string };
     expect(newKids).toContain(decodeProtectedHeader(after.id_token).kid);
     const jwks = createRemoteJWKSet(new URL(`${b.url}/jwks`));
     for (const token of [before.id_token!, after.id_token]) {

@@ -13,9 +13,13 @@ import path from 'node:path';
 import knex from 'knex';
 import { Client } from 'pg';
 import { isDatabaseUnavailable } from '../../src/db/unavailable';
+import { DEMO_SERVICE, DEMO_WEB } from '../support/fixtures';
+import { FORM_TYPE, basic, form } from '../support/http';
 import { discover, oidc } from '../support/rp';
 import { startProcess, type NodeProcess } from '../support/process';
 import { freePort, testEnv } from '../support/server';
+import { passwordGrant } from '../support/tokens';
+import { sleep } from '../support/wait';
 
 jest.setTimeout(180_000);
 
@@ -115,15 +119,11 @@ interface Answer {
   body: string;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-
 const AUTH_QUERY = new URLSearchParams({
-  client_id: 'demo-web',
+  client_id: DEMO_WEB.id,
   response_type: 'code',
   scope: 'openid',
-  redirect_uri: 'http://localhost:8080/callback',
+  redirect_uri: DEMO_WEB.redirectUri,
   state: 'outage-state',
   code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
   code_challenge_method: 'S256',
@@ -208,23 +208,11 @@ function logLines(): Array<Record<string, unknown>> {
 it('answers 503 with Retry-After in each endpoint’s shape during outages and recovers by itself', async () => {
   const url = node.url;
   // What the loops need, obtained through a relying-party library while the database is up.
-  const service = await discover(url, 'demo-service', 'demo-service-secret');
+  const service = await discover(url, DEMO_SERVICE.id, DEMO_SERVICE.secret);
   const serviceToken = (await oidc.clientCredentialsGrant(service)).access_token;
-  const password = await fetch(`${url}/token`, {
-    method: 'POST',
-    headers: {
-      authorization: basic('demo-cli', 'demo-cli-secret'),
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username: 'alice',
-      password: 'alicepass',
-      scope: 'openid',
-    }),
-  });
+  const password = await passwordGrant(url, { scope: 'openid' });
   expect(password.status).toBe(200);
-  const userToken = ((await password.json()) as { access_token: string }).access_token;
+  const userToken = password.body.access_token as string;
   const auth = await fetch(`${url}/auth?${AUTH_QUERY}`, { redirect: 'manual' });
   expect(auth.status).toBe(303);
   const loginPath = auth.headers.get('location')!;
@@ -233,24 +221,20 @@ it('answers 503 with Retry-After in each endpoint’s shape during outages and r
     .map((c) => c.split(';')[0])
     .join('; ');
 
+  // Responses as they come, headers and all: each endpoint's 503 shape is the test.
+  const asService = { authorization: basic(DEMO_SERVICE.id, DEMO_SERVICE.secret), ...FORM_TYPE };
   const requests: Record<string, () => Promise<Response>> = {
     token: () =>
       fetch(`${url}/token`, {
         method: 'POST',
-        headers: {
-          authorization: basic('demo-service', 'demo-service-secret'),
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials',
+        headers: asService,
+        body: form({ grant_type: 'client_credentials' }),
       }),
     introspection: () =>
       fetch(`${url}/token/introspection`, {
         method: 'POST',
-        headers: {
-          authorization: basic('demo-service', 'demo-service-secret'),
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: new URLSearchParams({ token: serviceToken }),
+        headers: asService,
+        body: form({ token: serviceToken }),
       }),
     userinfo: () => fetch(`${url}/me`, { headers: { authorization: `Bearer ${userToken}` } }),
     api: () => fetch(`${url}/api/userinfo`, { headers: { authorization: `Bearer ${userToken}` } }),

@@ -9,14 +9,14 @@ import net from 'node:net';
 import { ConfigError, loadConfig } from '../../src/config';
 import { ConnectionDrain } from '../../src/http/drain';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { DEMO_CLI, DEMO_SERVICE } from '../support/fixtures';
+import { FORM_TYPE, basic, form } from '../support/http';
+import { passwordGrantParams } from '../support/tokens';
 import { startProcess, type NodeProcess } from '../support/process';
 import { freePort, testEnv } from '../support/server';
 
-const CLIENT_CREDENTIALS = {
-  authorization: `Basic ${Buffer.from('demo-service:demo-service-secret').toString('base64')}`,
-  'content-type': 'application/x-www-form-urlencoded',
-};
-const PASSWORD_CLIENT = `Basic ${Buffer.from('demo-cli:demo-cli-secret').toString('base64')}`;
+const CLIENT_CREDENTIALS = { authorization: basic(DEMO_SERVICE.id, DEMO_SERVICE.secret), ...FORM_TYPE };
+const PASSWORD_CLIENT = basic(DEMO_CLI.id, DEMO_CLI.secret);
 
 /** What one request came to, as the client saw it. */
 interface Outcome {
@@ -240,8 +240,8 @@ describe('shutdown of a process', () => {
       send(slowAgent, port, {
         method: 'POST',
         path: '/token',
-        headers: { authorization: PASSWORD_CLIENT, 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'grant_type=password&username=alice&password=alicepass&scope=openid',
+        headers: { authorization: PASSWORD_CLIENT, ...FORM_TYPE },
+        body: form(passwordGrantParams({ scope: 'openid' })),
       }),
     );
     await new Promise((r) => setTimeout(r, 50));

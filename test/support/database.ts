@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { loadConfig, type DatabaseConfig } from '../../src/config';
+import { createDatabase, migrate, type Database } from '../../src/db/database';
 
 export const usingPostgres = Boolean(process.env.DATABASE_URL);
 
@@ -52,5 +54,29 @@ export async function createTestDatabase(
   return {
     env: { DATA_DIR: dir },
     drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export interface MigratedDatabase {
+  db: Database;
+  /** The configuration `db` was built from (another pool on the same database is built from it). */
+  config: DatabaseConfig;
+  /** Closes the pool and drops the database. */
+  close(): Promise<void>;
+}
+
+/** A fresh database of the run's kind with every migration applied, for tests below the HTTP layer. */
+export async function openMigratedDatabase(): Promise<MigratedDatabase> {
+  const database = await createTestDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', ...database.env }).database;
+  const db = createDatabase(config);
+  await migrate(db);
+  return {
+    db,
+    config,
+    async close() {
+      await db.destroy();
+      await database.drop();
+    },
   };
 }

@@ -3,11 +3,14 @@
  * HTTP tests. The issuer is the node's own URL, so relying-party libraries see a consistent issuer.
  */
 import net from 'node:net';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config';
-import { startServer, type RunningServer } from '../../src/server';
+import { REDACT_PATHS, type Logger } from '../../src/log';
+import { startNode, type RunningNode } from '../../src/node';
 import { createTestDatabase, type TestDatabase } from './database';
 
-export interface TestServer extends RunningServer {
+export interface TestServer extends RunningNode {
   issuer: string;
   config: Config;
   database: TestDatabase;
@@ -54,13 +57,15 @@ export async function startTestServer(
     database?: TestDatabase;
     persistent?: boolean;
     port?: number;
+    /** Where the node logs (the node builds its own from LOG_LEVEL without one). */
+    logger?: Logger;
   } = {},
 ): Promise<TestServer> {
   const database =
     options.database ?? (await createTestDatabase({ persistent: options.persistent ?? false }));
   const port = options.port ?? (await freePort());
   const config = loadConfig(testEnv(port, database, options.env));
-  const running = await startServer(config);
+  const running = await startNode(config, options.logger ? { logger: options.logger } : {});
   // Object.assign, not a spread: `provider` is a getter that follows key rotation.
   return Object.assign(running, {
     issuer: config.issuer,
@@ -71,4 +76,23 @@ export async function startTestServer(
       if (!options.database) await database.drop();
     },
   });
+}
+
+export interface LoggedNode extends TestServer {
+  /** Every log line the node wrote, parsed. */
+  logs: Record<string, unknown>[];
+}
+
+/** A test node whose logger writes into `logs`, at level info, with the production redaction. */
+export async function startLoggedNode(env: Record<string, string> = {}): Promise<LoggedNode> {
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const logger = pino({ level: 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
+  const node = await startTestServer({ env: { LOG_LEVEL: 'info', ...env }, logger });
+  return Object.assign(node, { logs });
 }

@@ -8,15 +8,10 @@ import type { Config } from '../../config';
 import type { Logger } from '../../log';
 import type { IssuedOtp } from '../otp';
 import { createSmtpDelivery } from './smtp';
+import type { OtpDelivery } from './types';
 import { createWebhookDelivery } from './webhook';
 
-export interface OtpDelivery {
-  readonly method: Config['otp']['delivery'];
-  /** Sends the code; rejects when it could not be delivered. */
-  send(otp: IssuedOtp): Promise<void>;
-  /** Releases connections (SMTP). */
-  close(): void;
-}
+export type { OtpDelivery } from './types';
 
 function createLogDelivery(logger: Logger): OtpDelivery {
   return {

@@ -6,7 +6,7 @@
  */
 import nodemailer from 'nodemailer';
 import type { IssuedOtp } from '../otp';
-import type { OtpDelivery } from './index';
+import type { OtpDelivery } from './types';
 
 export interface SmtpOptions {
   url: string;
@@ -55,9 +55,13 @@ export function createSmtpDelivery(options: SmtpOptions): OtpDelivery {
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
   } as Parameters<typeof nodemailer.createTransport>[0]);
+  // Built once per node and closed with it; what is sent after that would go out on a transport the
+  // node no longer owns, so it is refused instead.
+  let closed = false;
   return {
     method: 'smtp',
     async send(otp) {
+      if (closed) throw new Error('the SMTP delivery is closed');
       if (!otp.account.email) throw new Error('the account has no email address');
       await transport.sendMail({
         from: options.from,
@@ -66,6 +70,7 @@ export function createSmtpDelivery(options: SmtpOptions): OtpDelivery {
       });
     },
     close() {
+      closed = true;
       transport.close();
     },
   };

@@ -7,7 +7,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IssuedOtp } from '../otp';
-import type { OtpDelivery } from './index';
+import type { OtpDelivery } from './types';
 
 export interface WebhookOptions {
   url: string;

@@ -1,61 +1,51 @@
 /**
- * Administration of clients. Metadata is built by the client store and validated by the provider's
- * own Client schema (Client.validate) before it is saved, so the API can never store a client the
- * provider would refuse to load. The secret appears once, in the answer that created or rotated it.
+ * Administration of clients. Metadata is built by the client store and validated by the one client
+ * validator (clients/validate.ts: Gatehouse's rules, then the provider's own Client schema) before it
+ * is saved, so the API can never store a client the provider would refuse to load. The secret appears once, in the answer that created or rotated it.
  */
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
-import { buildClientMetadata, type StoredClient } from '../../clients/store';
-import { checkClientMetadata, type ClientPolicy } from '../../clients/validate';
+import { buildClientMetadata, type ClientStore, type StoredClient } from '../../clients/store';
+import { STAND_IN_SECRET, validateClientMetadata, type ClientPolicy } from '../../clients/validate';
 import { badRequest, conflict, notFound } from '../../errors';
-import type { ApiDeps } from '../deps';
+import { validateClientSchema } from '../../oidc/internals';
 import { createClientBody, updateClientBody } from '../schemas';
 import { validateBody } from '../validation';
 import { clientView } from '../views';
 
-/**
- * Gatehouse's rules (checkClientMetadata, shared with the CLI), then the provider's own client
- * validation; either's problem becomes a 400 naming the property.
- */
+/** The one client validator (shared with the CLI); its problems become a 400 naming each property. */
 async function assertValidMetadata(
   provider: Provider,
   metadata: StoredClient,
   policy: ClientPolicy,
 ): Promise<void> {
-  const problems = checkClientMetadata(metadata, policy);
+  const problems = await validateClientMetadata(metadata, {
+    policy,
+    checkSchema: (candidate) => validateClientSchema(provider, candidate),
+  });
   if (Object.keys(problems).length) throw badRequest('the client metadata is invalid', problems);
-  try {
-    await (provider.Client as unknown as { validate(m: object): Promise<void> }).validate(metadata);
-  } catch (err) {
-    const { error, error_description: description } = err as { error?: string; error_description?: string };
-    // InvalidClientMetadata or InvalidRedirectUri (RFC 7591 §3.2.2), both with a description.
-    if (!error || !['invalid_client_metadata', 'invalid_redirect_uri'].includes(error) || !description)
-      throw err;
-    const [, field, rest] = /^([a-z_]+) (.*)$/.exec(description) ?? [];
-    throw badRequest(
-      'the client metadata is invalid',
-      field && rest ? { [field]: rest } : { body: description },
-    );
-  }
 }
 
-const clientPolicy = (services: ApiDeps['services']): ClientPolicy => ({
-  production: services.config.env === 'production',
-});
+/** What the client handlers use: the store, the provider's schema check, the deployment's policy. */
+export interface ClientAdminDeps {
+  clients: ClientStore;
+  provider: Provider;
+  policy: ClientPolicy;
+}
 
-async function loadClient({ services }: ApiDeps, ctx: Context): Promise<StoredClient> {
-  const client = await services.clients.findMetadata(String(ctx.params.clientId));
+async function loadClient({ clients }: ClientAdminDeps, ctx: Context): Promise<StoredClient> {
+  const client = await clients.findMetadata(String(ctx.params.clientId));
   if (!client) throw notFound('no such client');
   return client;
 }
 
-export function listClients({ services }: ApiDeps) {
+export function listClients({ clients }: ClientAdminDeps) {
   return async function listClients(ctx: Context): Promise<void> {
-    ctx.body = { clients: (await services.clients.list()).map(clientView) };
+    ctx.body = { clients: (await clients.list()).map(clientView) };
   };
 }
 
-export function createClient({ services, provider }: ApiDeps) {
+export function createClient({ clients, provider, policy }: ClientAdminDeps) {
   return async function createClient(ctx: Context): Promise<void> {
     const body = validateBody(ctx, createClientBody);
     const input = {
@@ -71,12 +61,12 @@ export function createClient({ services, provider }: ApiDeps) {
     // Validate what the store will build (with a stand-in secret) before anything is written.
     await assertValidMetadata(
       provider,
-      buildClientMetadata(input, body.client_id ?? 'validation', body.public ? null : 'x'.repeat(43)),
-      clientPolicy(services),
+      buildClientMetadata(input, body.client_id ?? 'validation', body.public ? null : STAND_IN_SECRET),
+      policy,
     );
-    if (body.client_id && (await services.clients.findMetadata(body.client_id)))
+    if (body.client_id && (await clients.findMetadata(body.client_id)))
       throw conflict('the client_id is taken');
-    const { client, secret } = await services.clients.create(input);
+    const { client, secret } = await clients.create(input);
     ctx.status = 201;
     ctx.set('Location', `/api/admin/clients/${encodeURIComponent(client.client_id)}`);
     ctx.set('Cache-Control', 'no-store');
@@ -84,13 +74,13 @@ export function createClient({ services, provider }: ApiDeps) {
   };
 }
 
-export function getClient(deps: ApiDeps) {
+export function getClient(deps: ClientAdminDeps) {
   return async function getClient(ctx: Context): Promise<void> {
     ctx.body = clientView(await loadClient(deps, ctx));
   };
 }
 
-export function updateClient(deps: ApiDeps) {
+export function updateClient(deps: ClientAdminDeps) {
   return async function updateClient(ctx: Context): Promise<void> {
     const current = await loadClient(deps, ctx);
     const body = validateBody(ctx, updateClientBody);
@@ -109,25 +99,25 @@ export function updateClient(deps: ApiDeps) {
     const next: StoredClient = { ...current, ...changes };
     if (body.scope === null) delete next.scope;
     else if (body.scope !== undefined) next.scope = body.scope;
-    await assertValidMetadata(deps.provider, next, clientPolicy(deps.services));
-    await deps.services.clients.save(next);
+    await assertValidMetadata(deps.provider, next, deps.policy);
+    await deps.clients.save(next);
     ctx.body = clientView(next);
   };
 }
 
-export function deleteClient(deps: ApiDeps) {
+export function deleteClient(deps: ClientAdminDeps) {
   return async function deleteClient(ctx: Context): Promise<void> {
     const client = await loadClient(deps, ctx);
     // Its service keys go with it (foreign key); its tokens stop working because the client is gone.
-    await deps.services.clients.delete(client.client_id);
+    await deps.clients.delete(client.client_id);
     ctx.status = 204;
   };
 }
 
-export function rotateClientSecret(deps: ApiDeps) {
+export function rotateClientSecret(deps: ClientAdminDeps) {
   return async function rotateClientSecret(ctx: Context): Promise<void> {
     const client = await loadClient(deps, ctx);
-    const secret = await deps.services.clients.rotateSecret(client.client_id);
+    const secret = await deps.clients.rotateSecret(client.client_id);
     if (!secret) throw badRequest('a public client has no secret');
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { client_id: client.client_id, client_secret: secret };

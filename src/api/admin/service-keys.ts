@@ -1,26 +1,32 @@
 /** Administration of a client's X-Service-Key credentials: list, create (the key shown once), revoke. */
 import type { Context } from 'koa';
 import { notFound } from '../../errors';
-import type { ApiDeps } from '../deps';
+import type { ClientReader, ServiceKeyAdmin } from '../deps';
 import { serviceKeyView } from '../views';
 
-async function clientIdOf({ services }: ApiDeps, ctx: Context): Promise<string> {
-  const client = await services.clients.findMetadata(String(ctx.params.clientId));
+/** What each handler here uses: the client the path names and that client's keys. */
+export interface ServiceKeyDeps {
+  clients: ClientReader;
+  serviceKeys: ServiceKeyAdmin;
+}
+
+async function clientIdOf({ clients }: ServiceKeyDeps, ctx: Context): Promise<string> {
+  const client = await clients.findMetadata(String(ctx.params.clientId));
   if (!client) throw notFound('no such client');
   return client.client_id;
 }
 
-export function listServiceKeys(deps: ApiDeps) {
+export function listServiceKeys(deps: ServiceKeyDeps) {
   return async function listServiceKeys(ctx: Context): Promise<void> {
     const clientId = await clientIdOf(deps, ctx);
-    ctx.body = { service_keys: (await deps.services.serviceKeys.list(clientId)).map(serviceKeyView) };
+    ctx.body = { service_keys: (await deps.serviceKeys.list(clientId)).map(serviceKeyView) };
   };
 }
 
-export function createServiceKey(deps: ApiDeps) {
+export function createServiceKey(deps: ServiceKeyDeps) {
   return async function createServiceKey(ctx: Context): Promise<void> {
     const clientId = await clientIdOf(deps, ctx);
-    const { key, serviceKey } = await deps.services.serviceKeys.create(clientId);
+    const { key, serviceKey } = await deps.serviceKeys.create(clientId);
     ctx.status = 201;
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { service_key: serviceKeyView(serviceKey), key };
@@ -28,13 +34,13 @@ export function createServiceKey(deps: ApiDeps) {
 }
 
 /** Revoking is idempotent: a key already revoked answers 204 again. */
-export function revokeServiceKey(deps: ApiDeps) {
+export function revokeServiceKey(deps: ServiceKeyDeps) {
   return async function revokeServiceKey(ctx: Context): Promise<void> {
     const clientId = await clientIdOf(deps, ctx);
-    const keys = await deps.services.serviceKeys.list(clientId);
+    const keys = await deps.serviceKeys.list(clientId);
     const key = keys.find((k) => k.id === ctx.params.keyId);
     if (!key) throw notFound('no such service key');
-    await deps.services.serviceKeys.revoke(key.id);
+    await deps.serviceKeys.revoke(key.id);
     ctx.status = 204;
   };
 }

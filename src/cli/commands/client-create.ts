@@ -1,12 +1,14 @@
 /**
  * `gatehouse client create`: registers a client and prints its id and secret, once (the seed's
- * create_oauth_app). The flags are checked here so that a client the provider would refuse to load
- * is never stored.
+ * create_oauth_app). The flags are checked here, then the metadata they build goes through the one
+ * client validator (clients/validate.ts, as for the admin API), so that a client the provider would
+ * refuse to load is never stored.
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { buildClientMetadata, publicMetadata } from '../../clients/store';
-import { checkClientMetadata } from '../../clients/validate';
+import { STAND_IN_SECRET, validateClientMetadata, type ClientSchemaCheck } from '../../clients/validate';
 import { SUPPORTED_SCOPES } from '../../oidc/claims';
+import { OTP_GRANT, PASSWORD_GRANT } from '../../oidc/grants/names';
 import { action, type CommandContext } from '../context';
 import { conflict, usageError } from '../errors';
 import { fields, list } from '../output';
@@ -16,9 +18,9 @@ export const GRANT_TYPES: Record<string, string> = {
   authorization_code: 'authorization_code',
   refresh_token: 'refresh_token',
   client_credentials: 'client_credentials',
-  password: 'password',
-  otp: 'urn:gatehouse:params:oauth:grant-type:otp',
-  'urn:gatehouse:params:oauth:grant-type:otp': 'urn:gatehouse:params:oauth:grant-type:otp',
+  [PASSWORD_GRANT]: PASSWORD_GRANT,
+  otp: OTP_GRANT,
+  [OTP_GRANT]: OTP_GRANT,
 };
 
 export interface ClientCreateOptions {
@@ -39,7 +41,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   post_logout_redirect_uris: '--post-logout-redirect-uri',
 };
 
-const GRANT_NAMES = Object.keys(GRANT_TYPES).filter((g) => !g.startsWith('urn:'));
+const GRANT_NAMES = Object.keys(GRANT_TYPES).filter((g) => g !== OTP_GRANT);
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -58,6 +60,18 @@ function checkUri(flag: string, value: string): string {
   // OAuth 2.0 §3.1.2: the redirection endpoint URI must not include a fragment.
   if (url.hash) throw usageError(`${flag}: must not have a fragment: ${value}`);
   return value;
+}
+
+/**
+ * The provider's schema check, built on first use: only metadata that passed Gatehouse's own rules
+ * gets that far, so a refusal by those opens no database and loads no oidc-provider.
+ */
+function providerSchema(ctx: CommandContext): ClientSchemaCheck {
+  return async function checkProviderSchema(metadata) {
+    const services = await ctx.services();
+    const { createClientSchemaCheck } = require('../client-schema') as typeof import('../client-schema');
+    await createClientSchemaCheck(ctx.config, services)(metadata);
+  };
 }
 
 export async function clientCreate(ctx: CommandContext, options: ClientCreateOptions): Promise<void> {
@@ -87,10 +101,10 @@ export async function clientCreate(ctx: CommandContext, options: ClientCreateOpt
     firstParty: Boolean(options.firstParty),
     ...(scopes.length ? { scope: scopes.join(' ') } : {}),
   };
-  // The same rules as the admin API, on what the store will build.
-  const problems = checkClientMetadata(
-    buildClientMetadata(input, options.id ?? 'validation', options.public ? null : 'x'),
-    { production: ctx.config.env === 'production' },
+  // The same validator as the admin API, on what the store will build (with a stand-in secret).
+  const problems = await validateClientMetadata(
+    buildClientMetadata(input, options.id ?? 'validation', options.public ? null : STAND_IN_SECRET),
+    { policy: { production: ctx.config.env === 'production' }, checkSchema: providerSchema(ctx) },
   );
   const [field, problem] = Object.entries(problems)[0] ?? [];
   if (field) throw usageError(`${FLAG_OF_FIELD[field] ?? field}: ${problem}`);

@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { SingleBar } from 'cli-progress';
-import { purgeOnce } from '../../purge';
+import { purgeOnce } from '../../jobs/purge';
 import { action, type CommandContext } from '../context';
 
 function parseBatchSize(value: string): number {

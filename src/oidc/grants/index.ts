@@ -1,6 +1,8 @@
 /**
  * Registers Gatehouse's extension grants on the provider (registerGrantType; oidc-provider docs
  * "Custom Grant Types"). Each grant module exports its grantType, parameters and handler factory.
+ * Their answer to a client that does not list them (unauthorizedClientForGrants) is a provider
+ * middleware, and provider.ts mounts it with the others, in their one documented order.
  */
 import type { Provider } from 'oidc-provider';
 import type { OtpStore } from '../../accounts/otp';
@@ -9,7 +11,6 @@ import { SUPPORTED_SCOPES } from '../claims';
 import * as otp from './otp';
 import * as password from './password';
 import type { GrantLimits } from './rate-limit';
-import { unauthorizedClientForGrants } from './unauthorized-client';
 import { unavailableAsProtocolError } from '../unavailable';
 
 export interface GrantDeps extends GrantLimits {
@@ -17,7 +18,7 @@ export interface GrantDeps extends GrantLimits {
   otps: OtpStore;
 }
 
-export const EXTENSION_GRANT_TYPES: readonly string[] = [password.grantType, otp.grantType];
+export { EXTENSION_GRANT_TYPES } from './names';
 
 export function registerGrants(provider: Provider, deps: GrantDeps): void {
   const scopes = new Set(SUPPORTED_SCOPES);
@@ -31,5 +32,4 @@ export function registerGrants(provider: Provider, deps: GrantDeps): void {
     unavailableAsProtocolError(otp.createHandler(provider, deps.otps, scopes, deps)),
     otp.parameters,
   );
-  provider.use(unauthorizedClientForGrants(new Set(EXTENSION_GRANT_TYPES)));
 }

@@ -1,12 +1,15 @@
 /**
- * The shared issuing step of Gatehouse's extension grants (password, one-time code): the same order
- * oidc-provider's own grants use (lib/helpers/grant_common.js): Grant, access token, refresh token,
- * ID token, token response.
+ * The shared issuing step of Gatehouse's extension grants (password, one-time code), with the
+ * provider's models as its docs say to ("Custom Grant Types": instantiate and issue tokens as
+ * lib/actions/grants does), in the order its own grants use: Grant, access token, refresh token, ID
+ * token, token response. What the models' typings do not cover (the ID token's scope, the response's
+ * shape) is the library's own code, through ../internals.ts.
  */
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 import type { Account } from '../../accounts/store';
 import { ADMIN_SCOPE, mayGrantAdminScope } from '../../clients/scope';
 import { accountClaims } from '../claims';
+import { issueIdToken, tokenResponse } from '../internals';
 
 /**
  * The scopes to grant: what was asked (or, when `scope` is omitted, the client's registered scope:
@@ -70,24 +73,22 @@ export async function issueTokensForAccount(
     refreshToken = await rt.save();
   }
 
-  let idToken: string | undefined;
-  if (options.scopes.includes('openid')) {
-    const token = new provider.IdToken(accountClaims(account), { ctx }) as InstanceType<
-      Provider['IdToken']
-    > & { scope: string };
-    token.scope = grant.getOIDCScopeFiltered(new Set(options.scopes));
-    // Not scope claims: set outright, as the library sets nonce and sid (OIDC Core §2).
-    token.set('amr', options.amr);
-    token.set('auth_time', authTime);
-    idToken = (await token.issue({ use: 'idtoken' })) as string;
-  }
+  // The ID token carries the claims of every granted OIDC scope (the library's own grants leave them
+  // to userinfo under conformIdTokenClaims), with amr and auth_time (OIDC Core §2).
+  const idToken = options.scopes.includes('openid')
+    ? await issueIdToken(provider, ctx, accountClaims(account), {
+        scope: grant.getOIDCScopeFiltered(new Set(options.scopes)),
+        amr: options.amr,
+        authTime,
+      })
+    : undefined;
 
-  ctx.body = {
-    access_token: accessToken,
-    expires_in: at.expiration,
-    ...(idToken ? { id_token: idToken } : {}),
-    ...(refreshToken ? { refresh_token: refreshToken } : {}),
+  ctx.body = tokenResponse(provider, {
+    accessToken,
+    expiresIn: at.expiration,
+    idToken,
+    refreshToken,
     scope: at.scope || undefined,
-    token_type: 'Bearer',
-  };
+    tokenType: at.tokenType,
+  });
 }

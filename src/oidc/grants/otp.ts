@@ -6,10 +6,11 @@
 import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 import type { OtpStore } from '../../accounts/otp';
 import { grantedScopes, issueTokensForAccount } from './issue';
+import { OTP_GRANT } from './names';
 import { requireParams } from './params';
 import { refuseOverTokenLimit, type GrantLimits } from './rate-limit';
 
-export const grantType = 'urn:gatehouse:params:oauth:grant-type:otp';
+export const grantType = OTP_GRANT;
 
 export const parameters = ['username', 'otp', 'scope'];
 

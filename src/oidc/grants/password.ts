@@ -5,10 +5,11 @@
 import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 import type { AccountStore } from '../../accounts/store';
 import { grantedScopes, issueTokensForAccount } from './issue';
+import { PASSWORD_GRANT } from './names';
 import { requireParams } from './params';
 import { refuseOverTokenLimit, type GrantLimits } from './rate-limit';
 
-export const grantType = 'password';
+export const grantType = PASSWORD_GRANT;
 
 export const parameters = ['username', 'password', 'scope'];
 

@@ -2,7 +2,9 @@
  * The steps of a browser sign-in, shared by the interaction tests: start an authorization request
  * as the relying party, sign in on the login page, answer the consent page, redeem the code.
  */
-import { oidc } from '../../support/rp';
+import { ALICE, DEMO_SPA, DEMO_WEB } from '../../support/fixtures';
+import { discover, oidc } from '../../support/rp';
+import { startTestServer, type TestServer } from '../../support/server';
 import {
   Browser,
   authorizationRequest,
@@ -12,21 +14,23 @@ import {
   type Page,
 } from './browser';
 
-export const DEMO_WEB = {
-  clientId: 'demo-web',
-  secret: 'demo-web-secret',
-  redirectUri: 'http://localhost:8080/callback',
-  postLogoutRedirectUri: 'http://localhost:8080/',
-};
-
-export const DEMO_SPA = {
-  clientId: 'demo-spa',
-  redirectUri: 'http://localhost:5173/callback',
-  postLogoutRedirectUri: 'http://localhost:5173/',
-};
-
+/** A browser that stops at the demo clients' redirect URIs (and at a test client's on port 9090). */
 export function newBrowser(): Browser {
-  return new Browser(['http://localhost:8080/', 'http://localhost:5173/', 'http://localhost:9090/']);
+  const origins = [DEMO_WEB, DEMO_SPA].map((client) => `${new URL(client.redirectUri).origin}/`);
+  return new Browser([...origins, 'http://localhost:9090/']);
+}
+
+/** The demo web client as its relying-party library sees the node (client_secret_basic). */
+export function demoWeb(issuer: string): Promise<oidc.Configuration> {
+  return discover(issuer, DEMO_WEB.id, DEMO_WEB.secret);
+}
+
+/** A node for a file's tests and the demo web client on it. */
+export async function startWithDemoWeb(
+  env: Record<string, string> = {},
+): Promise<{ node: TestServer; web: oidc.Configuration }> {
+  const node = await startTestServer({ env });
+  return { node, web: await demoWeb(node.issuer) };
 }
 
 export interface Started {
@@ -71,8 +75,8 @@ export async function answerConsent(
 export async function signInAndAllow(
   browser: Browser,
   started: Started,
-  username = 'alice',
-  password = 'alicepass',
+  username = ALICE.username,
+  password = ALICE.password,
 ): Promise<URL> {
   let outcome = await signIn(browser, expectPage(started.outcome), username, password);
   if (outcome.kind === 'page' && outcome.page.url.includes('/interaction/')) {

@@ -1,116 +1,12 @@
 /**
- * What the grant suites share: a node whose log lines the test can read, token requests over plain
- * HTTP, and two receivers standing in for the outside world (a webhook endpoint and an SMTP server).
+ * Receivers standing in for the outside world a node delivers to: a webhook endpoint (one-time codes,
+ * signed) and an SMTP server, each on a free port of 127.0.0.1, with what a test needs to read what
+ * they received.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
-import { Writable } from 'node:stream';
-import pino from 'pino';
-import { loadConfig } from '../../src/config';
-import { REDACT_PATHS } from '../../src/log';
-import { startServer } from '../../src/server';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { freePort, testEnv, type TestServer } from '../support/server';
-
-export const OTP_GRANT = 'urn:gatehouse:params:oauth:grant-type:otp';
-export const DEMO_CLI = { id: 'demo-cli', secret: 'demo-cli-secret' };
-
-export interface LoggedNode extends TestServer {
-  /** Every log line the node wrote, parsed. */
-  logs: Record<string, unknown>[];
-}
-
-/** A test node (as startTestServer) whose logger writes into `logs`, with the production redaction. */
-export async function startLoggedNode(env: Record<string, string> = {}): Promise<LoggedNode> {
-  const database: TestDatabase = await createTestDatabase();
-  const port = await freePort();
-  const config = loadConfig(testEnv(port, database, { LOG_LEVEL: 'info', ...env }));
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line));
-      done();
-    },
-  });
-  const logger = pino({ level: 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
-  const running = await startServer(config, { logger });
-  return Object.assign(running, {
-    issuer: config.issuer,
-    config,
-    database,
-    logs,
-    async stop() {
-      await running.close();
-      await database.drop();
-    },
-  });
-}
-
-export interface HttpAnswer {
-  status: number;
-  headers: Headers;
-  text: string;
-  body: Record<string, unknown>;
-}
-
-async function answer(res: Response): Promise<HttpAnswer> {
-  const text = await res.text();
-  let body: Record<string, unknown> = {};
-  try {
-    body = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // not JSON: the test looks at `text`
-  }
-  return { status: res.status, headers: res.headers, text, body };
-}
-
-export async function post(
-  url: string,
-  body: string,
-  headers: Record<string, string> = {},
-): Promise<HttpAnswer> {
-  return answer(await fetch(url, { method: 'POST', body, headers }));
-}
-
-export const form = (params: Record<string, string>) => new URLSearchParams(params).toString();
-
-export function basic(id: string, secret: string): string {
-  return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-}
-
-/** A token request as a client sends it (client_secret_basic). */
-export async function tokenRequest(
-  issuer: string,
-  params: Record<string, string>,
-  client: { id: string; secret: string } = DEMO_CLI,
-): Promise<HttpAnswer> {
-  return post(`${issuer}/token`, form(params), {
-    authorization: basic(client.id, client.secret),
-    'content-type': 'application/x-www-form-urlencoded',
-  });
-}
-
-export async function requestOtp(issuer: string, username: string): Promise<HttpAnswer> {
-  return post(`${issuer}/api/request-otp`, form({ username }), {
-    'content-type': 'application/x-www-form-urlencoded',
-  });
-}
-
-/** Polls until `check` returns something, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-export function decodeJwtPayload(jwt: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
-}
+import { eventually } from './wait';
 
 export interface WebhookDelivery {
   headers: http.IncomingHttpHeaders;
@@ -229,4 +125,15 @@ export function decodeQuotedPrintable(text: string): string {
   return text
     .replace(/=\r\n/g, '')
     .replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+export type WebhookReceiver = Awaited<ReturnType<typeof startWebhookReceiver>>;
+export type SmtpReceiver = Awaited<ReturnType<typeof startSmtpReceiver>>;
+
+/** The secret test nodes sign webhook deliveries with. */
+export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
+
+/** The environment of a node that delivers one-time codes to `hook`, signed with WEBHOOK_SECRET. */
+export function webhookDelivery(hook: WebhookReceiver): Record<string, string> {
+  return { OTP_DELIVERY: 'webhook', OTP_WEBHOOK_URL: hook.url, OTP_WEBHOOK_SECRET: WEBHOOK_SECRET };
 }

@@ -1,40 +1,33 @@
 /**
- * The adapter's storage contract (oidc-provider docs/README.md "adapter"), written once and run on
- * whichever database the suite runs on: PGlite by default, PostgreSQL with DATABASE_URL.
+ * The adapter's storage contract (oidc-provider docs/README.md "adapter"): what any adapter of any
+ * model must do on any database for the library to be correct. Find what was stored and nothing
+ * else (never an expired row, never another model's), replace on upsert, look up by uid and user
+ * code, destroy, revoke by grant, consume once: a compare-and-set whose loser is told so (the
+ * library detects code and refresh token reuse from it, RFC 6749 §4.1.2, RFC 9700 §4.14.2); expired
+ * rows are purged; clients come from the registry.
  */
-import { loadConfig } from '../../src/config';
 import { ClientStore } from '../../src/clients/store';
-import { createDatabase, migrate, type Database } from '../../src/db/database';
-import { KnexAdapter, createAdapterFactory } from '../../src/oidc/adapter';
-import { purgeOnce } from '../../src/purge';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { purgeOnce } from '../../src/jobs/purge';
+import { createAdapterFactory } from '../../src/oidc/adapter';
+import { itAcrossPools, storeContract } from './harness';
 
-let database: TestDatabase;
-let db: Database;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDatabase(loadConfig({ NODE_ENV: 'test', ...database.env }).database);
-  await migrate(db);
-});
-
-afterAll(async () => {
-  await db?.destroy();
-  await database?.drop();
-});
+/** The adapters as the provider gets them: one per model name, Client from the registry. */
+const adapters = storeContract((db) => createAdapterFactory(db, new ClientStore(db)));
+const forModel = (model: string) => adapters.store(model);
 
 beforeEach(async () => {
-  await db('oidc_payloads').delete();
+  await adapters.db('oidc_payloads').delete();
 });
 
 async function expire(model: string, id: string): Promise<void> {
-  await db('oidc_payloads')
+  await adapters
+    .db('oidc_payloads')
     .where({ model, id })
     .update({ expires_at: new Date(Date.now() - 1000) });
 }
 
-describe('KnexAdapter', () => {
-  const accessTokens = () => new KnexAdapter(db, 'AccessToken');
+describe('every model', () => {
+  const accessTokens = () => forModel('AccessToken');
 
   it('finds what it stored, with the payload intact', async () => {
     const payload = {
@@ -54,31 +47,31 @@ describe('KnexAdapter', () => {
   });
 
   it('keeps models apart: the same id under another model is another row', async () => {
-    await new KnexAdapter(db, 'AccessToken').upsert('same', { kind: 'AccessToken' }, 60);
-    await new KnexAdapter(db, 'RefreshToken').upsert('same', { kind: 'RefreshToken' }, 60);
-    expect(await new KnexAdapter(db, 'AccessToken').find('same')).toEqual({ kind: 'AccessToken' });
-    expect(await new KnexAdapter(db, 'RefreshToken').find('same')).toEqual({ kind: 'RefreshToken' });
+    await forModel('AccessToken').upsert('same', { kind: 'AccessToken' }, 60);
+    await forModel('RefreshToken').upsert('same', { kind: 'RefreshToken' }, 60);
+    expect(await forModel('AccessToken').find('same')).toEqual({ kind: 'AccessToken' });
+    expect(await forModel('RefreshToken').find('same')).toEqual({ kind: 'RefreshToken' });
   });
 
   it('answers finds of one id under several models at once (one query) with each model its row', async () => {
-    await new KnexAdapter(db, 'AccessToken').upsert('once', { kind: 'AccessToken' }, 60);
-    await new KnexAdapter(db, 'RefreshToken').upsert('once', { kind: 'RefreshToken' }, 60);
-    await new KnexAdapter(db, 'ClientCredentials').upsert('once', { kind: 'ClientCredentials' }, 60);
+    await forModel('AccessToken').upsert('once', { kind: 'AccessToken' }, 60);
+    await forModel('RefreshToken').upsert('once', { kind: 'RefreshToken' }, 60);
+    await forModel('ClientCredentials').upsert('once', { kind: 'ClientCredentials' }, 60);
     await expire('ClientCredentials', 'once');
     const queries: string[] = [];
     const onQuery = (q: { sql: string }) => queries.push(q.sql);
-    db.on('query', onQuery);
+    adapters.db.on('query', onQuery);
     try {
       // As the library's token look-up does (lib/helpers/token_find.js): all three in one stretch.
       const found = await Promise.all([
-        new KnexAdapter(db, 'AccessToken').find('once'),
-        new KnexAdapter(db, 'ClientCredentials').find('once'),
-        new KnexAdapter(db, 'RefreshToken').find('once'),
-        new KnexAdapter(db, 'AccessToken').find('other'),
+        forModel('AccessToken').find('once'),
+        forModel('ClientCredentials').find('once'),
+        forModel('RefreshToken').find('once'),
+        forModel('AccessToken').find('other'),
       ]);
       expect(found).toEqual([{ kind: 'AccessToken' }, undefined, { kind: 'RefreshToken' }, undefined]);
     } finally {
-      db.off('query', onQuery);
+      adapters.db.off('query', onQuery);
     }
     expect(queries.filter((sql) => sql.includes('oidc_payloads'))).toHaveLength(2);
   });
@@ -101,12 +94,13 @@ describe('KnexAdapter', () => {
   });
 
   it('marks a consumed row, keeps the first consumption time, and refuses a second consumption', async () => {
-    const codes = new KnexAdapter(db, 'AuthorizationCode');
+    const codes = forModel('AuthorizationCode');
     await codes.upsert('code-1', { jti: 'code-1' }, 60);
     await codes.consume('code-1');
     const first = await codes.find('code-1');
     expect(first?.consumed).toEqual(expect.any(Number));
-    await db('oidc_payloads')
+    await adapters
+      .db('oidc_payloads')
       .where({ id: 'code-1' })
       .update({ consumed_at: new Date(Date.now() - 5000) });
     await expect(codes.consume('code-1')).rejects.toMatchObject({ error: 'invalid_grant' });
@@ -115,12 +109,12 @@ describe('KnexAdapter', () => {
   });
 
   it('finds a session by uid and a device code by user code', async () => {
-    const sessions = new KnexAdapter(db, 'Session');
+    const sessions = forModel('Session');
     await sessions.upsert('sess-1', { jti: 'sess-1', uid: 'uid-1', accountId: 'a' }, 60);
     expect(await sessions.findByUid('uid-1')).toEqual({ jti: 'sess-1', uid: 'uid-1', accountId: 'a' });
     expect(await sessions.findByUid('uid-2')).toBeUndefined();
 
-    const devices = new KnexAdapter(db, 'DeviceCode');
+    const devices = forModel('DeviceCode');
     await devices.upsert('dc-1', { jti: 'dc-1', userCode: 'ABCD-EFGH' }, 60);
     expect(await devices.findByUserCode('ABCD-EFGH')).toEqual({ jti: 'dc-1', userCode: 'ABCD-EFGH' });
     await expire('DeviceCode', 'dc-1');
@@ -134,7 +128,7 @@ describe('KnexAdapter', () => {
   });
 
   it('revokes every row of its model for one grant, and nothing else', async () => {
-    const rts = new KnexAdapter(db, 'RefreshToken');
+    const rts = forModel('RefreshToken');
     await accessTokens().upsert('at-g1', { grantId: 'g1' }, 60);
     await accessTokens().upsert('at-g1b', { grantId: 'g1' }, 60);
     await accessTokens().upsert('at-g2', { grantId: 'g2' }, 60);
@@ -150,7 +144,7 @@ describe('KnexAdapter', () => {
 describe('look-ups use indexes', () => {
   // With sequential scans switched off, the planner picks an index only when one serves the query.
   async function plan(sql: string, bindings: string[]): Promise<string> {
-    return db.transaction(async (trx) => {
+    return adapters.db.transaction(async (trx) => {
       await trx.raw('set local enable_seqscan = off');
       const result = await trx.raw(`explain ${sql}`, bindings);
       return (result.rows as Record<string, string>[]).map((r) => Object.values(r)[0]).join('\n');
@@ -169,42 +163,75 @@ describe('look-ups use indexes', () => {
 
 describe('purge', () => {
   it('deletes expired rows in batches and keeps live ones', async () => {
-    const adapter = new KnexAdapter(db, 'AccessToken');
-    for (let i = 0; i < 25; i += 1) await adapter.upsert(`old-${i}`, { jti: `old-${i}` }, 60);
-    await adapter.upsert('live', { jti: 'live' }, 60);
-    await adapter.upsert('forever', { jti: 'forever' });
-    await db('oidc_payloads')
+    const tokens = forModel('AccessToken');
+    for (let i = 0; i < 25; i += 1) await tokens.upsert(`old-${i}`, { jti: `old-${i}` }, 60);
+    await tokens.upsert('live', { jti: 'live' }, 60);
+    await tokens.upsert('forever', { jti: 'forever' });
+    await adapters
+      .db('oidc_payloads')
       .where('id', 'like', 'old-%')
       .update({ expires_at: new Date(Date.now() - 1000) });
 
     const batches: number[] = [];
-    const deleted = await purgeOnce(db, {
+    const deleted = await purgeOnce(adapters.db, {
       batchSize: 10,
       onBatch: (table, n) => table === 'oidc_payloads' && batches.push(n),
     });
     expect(deleted).toBe(25);
     expect(batches).toEqual([10, 10, 5]);
-    const left = await db('oidc_payloads').select('id').orderBy('id');
+    const left = await adapters.db('oidc_payloads').select('id').orderBy('id');
     expect(left.map((r: { id: string }) => r.id)).toEqual(['forever', 'live']);
   });
 });
 
 describe('ClientAdapter', () => {
   it('reads clients from the registry and nothing for unknown ids', async () => {
-    const clients = new ClientStore(db);
+    const clients = new ClientStore(adapters.db);
     await clients.save({
       client_id: 'adapter-client',
       client_secret: 's',
       redirect_uris: ['https://rp.example/cb'],
     });
-    const adapter = createAdapterFactory(db, clients)('Client');
-    expect(await adapter.find('adapter-client')).toEqual({
+    const client = createAdapterFactory(adapters.db, clients)('Client');
+    expect(await client.find('adapter-client')).toEqual({
       client_id: 'adapter-client',
       client_secret: 's',
       redirect_uris: ['https://rp.example/cb'],
       // A client registered without a scope list gets the default one, never every scope.
       scope: 'openid profile email',
     });
-    expect(await adapter.find('missing')).toBeUndefined();
+    expect(await client.find('missing')).toBeUndefined();
+  });
+});
+
+describe('consumption', () => {
+  it.each(['AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'RefreshToken'])(
+    'consume of a %s is a compare-and-set: the second consumer gets invalid_grant',
+    async (model) => {
+      const adapter = forModel(model);
+      await adapter.upsert('one', { jti: 'one' }, 60);
+      const results = await Promise.allSettled([adapter.consume('one'), adapter.consume('one')]);
+      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect((rejected.reason as { error: string }).error).toBe('invalid_grant');
+      await expect(adapter.consume('missing')).rejects.toMatchObject({ error: 'invalid_grant' });
+    },
+  );
+
+  it('a pushed authorization request consumed twice answers invalid_request_uri', async () => {
+    const adapter = forModel('PushedAuthorizationRequest');
+    await adapter.upsert('par', { jti: 'par' }, 60);
+    await adapter.consume('par');
+    await expect(adapter.consume('par')).rejects.toMatchObject({ error: 'invalid_request_uri' });
+  });
+
+  itAcrossPools('lets one of two nodes consume a code, and tells the other it lost', async () => {
+    const here = forModel('AuthorizationCode');
+    const there = adapters.other!('AuthorizationCode');
+    await here.upsert('two-nodes', { jti: 'two-nodes' }, 60);
+    const results = await Promise.allSettled([here.consume('two-nodes'), there.consume('two-nodes')]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((rejected.reason as { error: string }).error).toBe('invalid_grant');
   });
 });

@@ -2,12 +2,15 @@
  * Purging of expired state: tokens, sessions, interactions and codes (oidc_payloads), stale
  * sign-in throttling rows, and the counts of rate-limit windows that have ended (rate_limits). Runs
  * in short batches, each its own transaction, and on one node at a time: a batch runs only while its
- * transaction holds the advisory lock (PostgreSQL §9.27.10).
+ * transaction holds the advisory lock (PostgreSQL §9.27.10). `gatehouse db purge` runs it once; every
+ * node runs it every PURGE_INTERVAL seconds.
  */
-import type { Database } from './db/database';
-import { deleteStaleOtpBatch } from './accounts/otp';
-import { deleteExpiredBatch } from './oidc/payloads';
-import { deleteExpiredRateLimitBatch } from './security/rate-limits';
+import type { Database } from '../db/database';
+import { deleteStaleOtpBatch } from '../accounts/otp';
+import { deleteExpiredBatch } from '../oidc/payloads';
+import { deleteExpiredRateLimitBatch } from '../security/rate-limits';
+import type { Logger } from '../log';
+import { startJob, type Job } from './job';
 
 const PURGE_LOCK = 72616402;
 
@@ -63,4 +66,23 @@ export async function purgeOnce(db: Database, options: PurgeOptions = {}): Promi
     }
   }
   return total;
+}
+
+export interface PurgeJobDeps {
+  db: Database;
+  logger: Logger;
+  /** PURGE_INTERVAL seconds; 0 turns the job off. */
+  intervalSeconds: number;
+}
+
+/** The node's periodic purge. Bounded batches per tick; whatever is left waits for the next tick. */
+export function startPurgeJob(deps: PurgeJobDeps): Job {
+  return startJob({
+    intervalSeconds: deps.intervalSeconds,
+    async run() {
+      const deleted = await purgeOnce(deps.db, { maxBatches: 20 });
+      if (deleted) deps.logger.info({ deleted }, 'purged expired rows');
+    },
+    onError: (err) => deps.logger.warn({ err }, 'purge failed'),
+  });
 }

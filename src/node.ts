@@ -1,0 +1,251 @@
+/**
+ * The one composition root: builds a Gatehouse node and owns the lifetime of everything in it.
+ *
+ * - Built once, for the life of the node: the database (migrated, the demo data on a first start),
+ *   the stores, the client-change listener, the OTP delivery (an SMTP transport), the page renderer,
+ *   the routers that need no provider, the HTTP server, and the jobs (purge, key refresh).
+ * - Built per key material: the provider (its configuration, grants and middleware, oidc/provider.ts),
+ *   the routers that call it, and the Koa host around it. A key rotation replaces those and nothing
+ *   else; requests already running finish on the provider they started with.
+ * - close() closes all of it, each part after what still uses it.
+ *
+ * main.ts, the tests and the benchmark all start their nodes here.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Router from '@koa/router';
+import type { Provider } from 'oidc-provider';
+import { createOtpDelivery, type OtpDelivery } from './accounts/delivery';
+import { createApiCorsRouter } from './api/cors';
+import { createIntegratorRouter } from './api/integrator';
+import { createApiRouters } from './api/router';
+import { createApp } from './app';
+import { listenForClientChanges, type ClientChangeListener } from './clients/notifications';
+import type { Config } from './config';
+import type { DatabaseOptions } from './db/database';
+import { ConnectionDrain, type ShutdownState } from './http/drain';
+import {
+  createPages,
+  interactionConfiguration,
+  interactionRouter,
+  notFoundPage,
+  type Pages,
+} from './interactions';
+import { startKeyRefreshJob } from './jobs/key-refresh';
+import { startPurgeJob } from './jobs/purge';
+import type { Logger } from './log';
+import { authorizationPostRouter } from './oidc/authorization-post';
+import { createProvider } from './oidc/provider';
+import { openServices, seedDemoIfEmpty, type Services } from './services';
+
+export interface RunningNode {
+  url: string;
+  server: http.Server;
+  /** The provider of the current key material: it changes when refreshKeys rebuilds it. */
+  readonly provider: Provider;
+  services: Services;
+  /** Whether this start seeded the demo data into an empty database. */
+  seeded: boolean;
+  /** The one delivery of one-time codes, for the life of the node (a key rotation keeps it). */
+  delivery: OtpDelivery;
+  /** Checks the database for rotated keys now and rebuilds the provider if they changed. */
+  refreshKeys(): Promise<boolean>;
+  /**
+   * Stops accepting connections, answers the requests in flight and whatever arrives on open
+   * connections with `Connection: close`, closes idle connections after a short grace period, waits
+   * for the jobs' work, then closes the client-change listener, the delivery and the database. Has no
+   * deadline of its own: see `abort`.
+   */
+  close(): Promise<void>;
+  /** Requests received and not yet answered. */
+  readonly requestsInFlight: number;
+  /** Destroys every connection a close() still waits for; returns how many requests that cut. */
+  abort(): number;
+}
+
+export interface StartOptions extends DatabaseOptions {
+  logger?: Logger;
+}
+
+/** What a node builds once and every provider it builds shares. */
+interface NodeParts {
+  services: Services;
+  delivery: OtpDelivery;
+  pages: Pages;
+  shutdown: ShutdownState;
+  /** The routers that need no provider: the authorization POST and the CORS of /api. */
+  authorizationPost: Router;
+  apiCors: Router;
+}
+
+/** The routers mounted in front of the provider, in order. */
+function hostRouters(parts: NodeParts, provider: Provider): Router[] {
+  const { services, delivery, pages } = parts;
+  const { config, logger } = services;
+  // The login, consent and logout pages come first: nothing else answers under /interaction.
+  const interactions = interactionRouter({
+    provider,
+    accounts: services.accounts,
+    pages,
+    logger,
+    rateLimits: services.rateLimits,
+    proxy: config.proxy,
+  });
+  // The integrator routes (/api/request-otp, /api/token/*) come before any catch-all /api router.
+  const integrator = createIntegratorRouter({
+    provider,
+    otps: services.otps,
+    delivery,
+    serviceKeys: services.serviceKeys,
+    clients: services.clients,
+    logger,
+    otpTtlSeconds: config.otp.ttlSeconds,
+    bodyLimitBytes: config.api.bodyLimitBytes,
+    rateLimits: services.rateLimits,
+    proxy: config.proxy,
+  });
+  return [
+    // POST at the authorization endpoint (OpenID Connect Core §3.1.2.1) becomes the same GET.
+    parts.authorizationPost,
+    // CORS for all of /api first; the sidecar API (with its /api catch-all 404) after the integrator.
+    parts.apiCors,
+    interactions,
+    integrator,
+    ...createApiRouters(services, provider),
+  ];
+}
+
+/** The provider and the request handler of the current key material: what a rotation replaces. */
+async function bindProvider(
+  parts: NodeParts,
+): Promise<{ provider: Provider; handler: http.RequestListener }> {
+  const { services, pages } = parts;
+  const { config, db, logger } = services;
+  const keys = await services.keys.load();
+  const provider = createProvider(
+    config,
+    {
+      db,
+      accounts: services.accounts,
+      clients: services.clients,
+      otps: services.otps,
+      keys,
+      logger,
+      rateLimits: services.rateLimits,
+    },
+    {
+      // Error, logout and signed-out pages, first-party consent, ui_locales_supported.
+      configuration: interactionConfiguration({ accounts: services.accounts, pages }),
+      // Unknown routes fall through the host to the provider, which would answer a bare 404.
+      notFound: notFoundPage(pages),
+    },
+  );
+  const app = createApp(config, {
+    db,
+    provider,
+    logger,
+    cookieKeys: keys.cookieKeys,
+    routers: hostRouters(parts, provider),
+    shutdown: parts.shutdown,
+  });
+  return { provider, handler: app.callback() };
+}
+
+async function listen(server: http.Server, config: Config): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return `http://${host}:${port}`;
+}
+
+export async function startNode(config: Config, options: StartOptions = {}): Promise<RunningNode> {
+  const services = await openServices(config, options);
+  const { db, logger } = services;
+  let clientChanges: ClientChangeListener | undefined;
+  let delivery: OtpDelivery | undefined;
+  try {
+    const seeded = await seedDemoIfEmpty(services);
+    clientChanges = await listenForClientChanges(db, services.clients.cache, logger);
+    await services.keys.ensure();
+    let keysVersion = await services.keys.version();
+    delivery = createOtpDelivery(config.otp, logger);
+    // A grace period well inside the shutdown timeout, so idle connections never hold the exit.
+    const drain = new ConnectionDrain({
+      idleGraceMs: Math.min(1000, (config.shutdownTimeoutSeconds * 1000) / 4),
+    });
+    const parts: NodeParts = {
+      services,
+      delivery,
+      pages: createPages(),
+      shutdown: drain,
+      authorizationPost: authorizationPostRouter(),
+      apiCors: createApiCorsRouter(config.api.corsOrigins),
+    };
+    let current = await bindProvider(parts);
+
+    // The handler is looked up per request, so a rebuilt provider takes over without a restart.
+    const server = http.createServer((req, res) => current.handler(req, res));
+    // Keep-alive sockets must not hold a graceful shutdown open for long.
+    server.keepAliveTimeout = 5000;
+    drain.track(server);
+    const url = await listen(server, config);
+
+    /** Rebuilds the provider when another node (or the CLI) rotated or retired keys. */
+    async function refreshKeys(): Promise<boolean> {
+      await services.keys.retireExpired();
+      const version = await services.keys.version();
+      if (version === keysVersion) return false;
+      current = await bindProvider(parts);
+      keysVersion = version;
+      logger.info('signing keys changed; provider rebuilt');
+      return true;
+    }
+
+    const jobs = [
+      startPurgeJob({ db, logger, intervalSeconds: config.purgeIntervalSeconds }),
+      startKeyRefreshJob({
+        refresh: refreshKeys,
+        logger,
+        intervalSeconds: config.keysRefreshIntervalSeconds,
+      }),
+    ];
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      server,
+      get provider() {
+        return current.provider;
+      },
+      services,
+      seeded,
+      delivery: parts.delivery,
+      refreshKeys,
+      get requestsInFlight() {
+        return drain.requestsInFlight;
+      },
+      abort: () => drain.destroy(),
+      close() {
+        closing ??= (async () => {
+          // Both in the caller's turn: the timers stop and the listener closes before anything else.
+          const jobsStopped = Promise.all(jobs.map((job) => job.stop()));
+          await drain.drain();
+          // What a tick is still doing finishes before the pool closes.
+          await jobsStopped;
+          // Only now: the requests of the drain still had a correct client cache and the delivery.
+          await clientChanges?.close();
+          parts.delivery.close();
+          await db.destroy();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await clientChanges?.close();
+    delivery?.close();
+    await db.destroy();
+    throw err;
+  }
+}
