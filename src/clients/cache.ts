@@ -5,13 +5,12 @@
  * nodes, the CLI) through PostgreSQL's LISTEN/NOTIFY on CLIENTS_CHANNEL. An entry also expires after
  * `ttlMs`, a bound on staleness should a notification ever be missed.
  */
-import type { StoredClient } from './store';
-
 /** The NOTIFY channel on which every write to a client is announced (payload: the client id). */
 export const CLIENTS_CHANNEL = 'gatehouse_clients';
 
-export class ClientCache {
-  private readonly entries = new Map<string, { value: StoredClient; storedAt: number }>();
+/** Generic in what it holds, so that the store it serves is not imported back (no cycle). */
+export class ClientCache<V = unknown> {
+  private readonly entries = new Map<string, { value: V; storedAt: number }>();
   /** Bumped by every invalidation: a read that began before one must not fill the cache. */
   private generation = 0;
   /** False while no notifications can be heard (another process's write would go unseen). */
@@ -26,7 +25,7 @@ export class ClientCache {
     return this.generation;
   }
 
-  get(clientId: string): StoredClient | undefined {
+  get(clientId: string): V | undefined {
     if (!this.enabled) return undefined;
     const entry = this.entries.get(clientId);
     if (!entry) return undefined;
@@ -38,7 +37,7 @@ export class ClientCache {
     return structuredClone(entry.value);
   }
 
-  set(clientId: string, value: StoredClient, generation: number): void {
+  set(clientId: string, value: V, generation: number): void {
     if (!this.enabled || generation !== this.generation) return;
     if (this.entries.size >= this.options.maxEntries) {
       // Maps keep insertion order: the first key is the oldest entry.

@@ -73,7 +73,7 @@ export class ClientStore {
    * Off until the owner says notifications are heard (setEnabled): a process that cannot hear other
    * processes' writes must read every time.
    */
-  readonly cache = new ClientCache({ ttlMs: 60_000, maxEntries: 10_000, enabled: false });
+  readonly cache = new ClientCache<StoredClient>({ ttlMs: 60_000, maxEntries: 10_000, enabled: false });
 
   constructor(private readonly db: Database) {}
 

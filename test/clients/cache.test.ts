@@ -10,7 +10,12 @@ const client = (secret: string) => ({
 });
 
 function cache(options: Partial<{ ttlMs: number; maxEntries: number; enabled: boolean }> = {}) {
-  return new ClientCache({ ttlMs: 60_000, maxEntries: 100, enabled: true, ...options });
+  return new ClientCache<ReturnType<typeof client>>({
+    ttlMs: 60_000,
+    maxEntries: 100,
+    enabled: true,
+    ...options,
+  });
 }
 
 it('keeps what was read and hands out copies', () => {
