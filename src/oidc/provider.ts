@@ -16,7 +16,8 @@ import { limitClientAuthFailures } from '../security/client-auth-failures';
 import type { RateLimits } from '../security/rate-limits';
 import { createAdapterFactory } from './adapter';
 import { SCOPE_CLAIMS, SUPPORTED_SCOPES, providerAccount } from './claims';
-import { EXTENSION_GRANT_TYPES, registerGrants } from './grants';
+import { registerGrants } from './grants';
+import { EXTENSION_GRANT_TYPES } from './grants/names';
 import { takeSchemeFromIssuer } from './https-issuer';
 import { answerUnauthorizedClient, introspectionPolicy } from './internals';
 import {

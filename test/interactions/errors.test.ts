@@ -4,7 +4,7 @@
  */
 import type { oidc } from '../support/rp';
 import type { TestServer } from '../support/server';
-import { expectPage, textOf, type Page } from './support/browser';
+import { expectPage, textOf, type Page } from '../support/browser';
 import { ALICE, DEMO_WEB } from '../support/fixtures';
 import { startWithDemoWeb, newBrowser, signIn, start } from './support/flow';
 

@@ -5,7 +5,7 @@
  */
 import { discover, oidc } from '../support/rp';
 import { startTestServer, type TestServer } from '../support/server';
-import { expectCallback, expectPage, formsOf, textOf } from './support/browser';
+import { expectCallback, expectPage, formsOf, textOf } from '../support/browser';
 import { ALICE, DEMO_SPA, DEMO_WEB } from '../support/fixtures';
 import { demoWeb, answerConsent, newBrowser, redeem, signIn, signInAndAllow, start } from './support/flow';
 

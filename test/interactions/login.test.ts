@@ -5,7 +5,7 @@
  */
 import { discover, oidc } from '../support/rp';
 import { startTestServer, type TestServer } from '../support/server';
-import { Browser, expectCallback, expectPage, formsOf, textOf, type Page } from './support/browser';
+import { Browser, expectCallback, expectPage, formsOf, textOf, type Page } from '../support/browser';
 import { ALICE, DEMO_CLI, DEMO_WEB } from '../support/fixtures';
 import { startWithDemoWeb, newBrowser, signIn, start } from './support/flow';
 

@@ -5,7 +5,7 @@
  */
 import { oidc } from '../support/rp';
 import type { TestServer } from '../support/server';
-import { Browser, expectCallback, expectPage, formsOf, textOf } from './support/browser';
+import { Browser, expectCallback, expectPage, formsOf, textOf } from '../support/browser';
 import { DEMO_WEB } from '../support/fixtures';
 import { startWithDemoWeb, newBrowser, redeem, signInAndAllow, start } from './support/flow';
 

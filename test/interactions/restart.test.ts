@@ -4,7 +4,7 @@
  */
 import { usingPostgres } from '../support/database';
 import { startTestServer } from '../support/server';
-import { authorizationRequest, expectCallback, expectPage } from './support/browser';
+import { authorizationRequest, expectCallback, expectPage } from '../support/browser';
 import { ALICE, DEMO_WEB } from '../support/fixtures';
 import { demoWeb, newBrowser, redeem, signIn, signInAndAllow, start } from './support/flow';
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { Browser, expectPage, type Outcome } from '../interactions/support/browser';
+import { Browser, expectPage, type Outcome } from '../support/browser';
 import { answerConsent, signIn } from '../interactions/support/flow';
 import { ALICE } from '../support/fixtures';
 import { tokenRequest } from '../support/http';

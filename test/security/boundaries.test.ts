@@ -11,7 +11,7 @@ import { FORM_TYPE, basic, form, post, requestOtp, tokenRequest } from '../suppo
 import { startTestServer, type TestServer } from '../support/server';
 import { accessToken } from '../support/tokens';
 import { demoWeb, newBrowser, start } from '../interactions/support/flow';
-import { expectPage } from '../interactions/support/browser';
+import { expectPage } from '../support/browser';
 
 const NUL = 'a\u0000b';
 const LONG_NAME = 'a'.repeat(151);

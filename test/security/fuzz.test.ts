@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { loadConfig } from '../../src/config';
 import type { oidc } from '../support/rp';
 import { startTestServer, type TestServer } from '../support/server';
-import { Browser, expectCallback, expectPage } from '../interactions/support/browser';
+import { Browser, expectCallback, expectPage } from '../support/browser';
 import { OTP_GRANT } from '../../src/oidc/grants/names';
 import { ADMIN, ALICE, DEMO_CLI, DEMO_SERVICE, DEMO_SERVICE_KEY, DEMO_WEB } from '../support/fixtures';
 import { basic } from '../support/http';

@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from '../support/server';
 import { accessToken, decodeJwtPayload, passwordGrant } from '../support/tokens';
 import { expectTokensEnded } from './support';
 import { demoWeb, newBrowser, redeem, signIn, start, answerConsent } from '../interactions/support/flow';
-import { expectCallback, expectPage, textOf } from '../interactions/support/browser';
+import { expectCallback, expectPage, textOf } from '../support/browser';
 
 const ALICE_ID = ALICE.id;
 const THIRD_PARTY = { id: 'third-party', secret: 'third-party-secret-0123456789' };

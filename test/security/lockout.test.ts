@@ -10,7 +10,7 @@ import { OTP_GRANT } from '../../src/oidc/grants/names';
 import { tokenRequest } from '../support/http';
 import { startTestServer, type TestServer } from '../support/server';
 import { demoWeb, newBrowser, start } from '../interactions/support/flow';
-import { expectPage } from '../interactions/support/browser';
+import { expectPage } from '../support/browser';
 
 const MAX = 5;
 const ENV = { LOCKOUT_MAX_ATTEMPTS: String(MAX), OTP_MAX_ATTEMPTS: '100', OTP_RESEND_INTERVAL: '0' };

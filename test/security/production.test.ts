@@ -5,7 +5,7 @@
  * the issuer's; with an http issuer (development) there is neither.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { formsOf, Browser, type Page } from '../interactions/support/browser';
+import { formsOf, Browser, type Page } from '../support/browser';
 import { freePort, startTestServer, type TestServer } from '../support/server';
 
 const REDIRECT_URI = 'https://app.example.test/callback';

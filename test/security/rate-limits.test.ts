@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import { purgeOnce } from '../../src/jobs/purge';
 import { createRateLimits } from '../../src/security/rate-limits';
 import { sourceOf } from '../../src/security/source';
-import { Browser, expectPage, formsOf, textOf, type Page } from '../interactions/support/browser';
+import { Browser, expectPage, formsOf, textOf, type Page } from '../support/browser';
 import { DEMO_CLI, DEMO_SERVICE, DEMO_SERVICE_KEY as SERVICE_KEY, DEMO_WEB } from '../support/fixtures';
 import { OTP_GRANT } from '../../src/oidc/grants/names';
 import {

@@ -1,8 +1,8 @@
 /**
  * Registers Gatehouse's extension grants on the provider (registerGrantType; oidc-provider docs
  * "Custom Grant Types"). Each grant module exports its grantType, parameters and handler factory.
- * Their answer to a client that does not list them (unauthorizedClientForGrants) is a provider
- * middleware, and provider.ts mounts it with the others, in their one documented order.
+ * Their answer to a client that does not list them (internals.ts answerUnauthorizedClient) is a
+ * provider middleware, and provider.ts mounts it with the others, in their one documented order.
  */
 import type { Provider } from 'oidc-provider';
 import type { OtpStore } from '../../accounts/otp';
@@ -17,8 +17,6 @@ export interface GrantDeps extends GrantLimits {
   accounts: AccountStore;
   otps: OtpStore;
 }
-
-export { EXTENSION_GRANT_TYPES } from './names';
 
 export function registerGrants(provider: Provider, deps: GrantDeps): void {
   const scopes = new Set(SUPPORTED_SCOPES);

@@ -12,7 +12,7 @@ import {
   expectPage,
   type Outcome,
   type Page,
-} from './browser';
+} from '../../support/browser';
 
 /** A browser that stops at the demo clients' redirect URIs (and at a test client's on port 9090). */
 export function newBrowser(): Browser {
