@@ -167,6 +167,12 @@ describe('keys', () => {
       1,
       /^gatehouse: no signing key no-such-kid$/m,
     );
+    // base64url thumbprints may start with '-': such a kid is an operand, not an option.
+    expectOneLineError(
+      await cli.run(['keys', 'retire', '-hX_no-such-kid']),
+      1,
+      /^gatehouse: no signing key -hX_no-such-kid$/m,
+    );
     const after = await cli.json<KeyJson[]>(['keys', 'list']);
     expect(after.find((k) => k.kid === retiring.kid)!.status).toBe('retired');
   });

@@ -21,6 +21,9 @@ export function register(parent: Command): void {
     .command('retire')
     .description('retire a (non-active) signing key now: it leaves the JWKS')
     .argument('<kid>')
+    // A kid is an RFC 7638 thumbprint in base64url, so one in 64 starts with '-': it is an operand
+    // here, not an unknown option (`--` before it works too).
+    .allowUnknownOption()
     .addHelpText(
       'after',
       `
