@@ -76,7 +76,8 @@ const CLIENTS = [
     grant_types: ['password', OTP_GRANT, 'refresh_token'],
     response_types: [],
     redirect_uris: [],
-    scope: SCOPE,
+    // A first-party client: it may also manage the account's own sign-in (second factors).
+    scope: `${SCOPE} account`,
     first_party: true,
   },
 ];

@@ -82,6 +82,15 @@ export interface Config {
     otpRequest: RateLimit | null;
     otpRequestName: RateLimit | null;
   };
+  /** Second factors. */
+  mfa: {
+    /** MFA_REQUIRED_ROLES: accounts with any of these roles sign in with two factors, always. */
+    requiredRoles: string[];
+    /** The label authenticator apps show above the code: the issuer's host. */
+    totpIssuer: string;
+    /** WebAuthn relying party: its id is the issuer's host name, its origin the issuer's origin. */
+    webauthn: { rpId: string; rpName: string; origin: string };
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -183,6 +192,11 @@ const schema = z.object({
   RATE_LIMIT_CLIENT_AUTH_FAILURES: rateLimit('30/60'),
   RATE_LIMIT_OTP_REQUEST: rateLimit('30/600'),
   RATE_LIMIT_OTP_REQUEST_NAME: rateLimit('10/3600'),
+  MFA_REQUIRED_ROLES: z
+    .string()
+    .default('')
+    .transform((v) => [...new Set(v.split(',').map((r) => r.trim()).filter(Boolean))])
+    .pipe(z.array(z.string().regex(/^[a-z0-9_.:-]{1,64}$/, 'role names are lower-case letters, digits and _ . : -'))),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -276,6 +290,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       clientAuthFailures: e.RATE_LIMIT_CLIENT_AUTH_FAILURES,
       otpRequest: e.RATE_LIMIT_OTP_REQUEST,
       otpRequestName: e.RATE_LIMIT_OTP_REQUEST_NAME,
+    },
+    mfa: {
+      requiredRoles: e.MFA_REQUIRED_ROLES,
+      totpIssuer: new URL(issuer).host,
+      webauthn: { rpId: new URL(issuer).hostname, rpName: 'Gatehouse', origin: new URL(issuer).origin },
     },
     logLevel: e.LOG_LEVEL,
   };

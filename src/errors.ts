@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'invalid_client'
   | 'invalid_token'
   | 'insufficient_scope'
+  | 'insufficient_user_authentication'
   | 'access_denied'
   | 'not_found'
   | 'conflict'

@@ -129,6 +129,7 @@ async function bindProvider(
       accounts: services.accounts,
       clients: services.clients,
       otps: services.otps,
+      mfa: services.mfa,
       keys,
       logger,
       rateLimits: services.rateLimits,

@@ -4,6 +4,7 @@
  * without it; nothing below the node and the CLI imports this module.
  */
 import path from 'node:path';
+import { MfaStore } from './accounts/mfa/store';
 import { OtpStore } from './accounts/otp';
 import { RoleStore } from './accounts/roles';
 import { AccountStore } from './accounts/store';
@@ -22,6 +23,8 @@ export interface Stores {
   clients: ClientStore;
   serviceKeys: ServiceKeyStore;
   otps: OtpStore;
+  /** Second factors: authenticator apps, recovery codes, passkeys. */
+  mfa: MfaStore;
   roles: RoleStore;
   keys: KeyStore;
   /** The request limits, counted in the database so that every node shares them. */
@@ -45,6 +48,12 @@ export function createStores(config: Config, db: Database): Stores {
     clients: new ClientStore(db),
     serviceKeys: new ServiceKeyStore(db),
     otps: new OtpStore(db, accounts, config.otp, config.secretKey),
+    mfa: new MfaStore(db, {
+      secretKey: config.secretKey,
+      issuerLabel: config.mfa.totpIssuer,
+      throttle: accounts.throttle,
+      revokeState: revokeAccountState,
+    }),
     roles: new RoleStore(db),
     keys: new KeyStore(db, config.secretKey),
     rateLimits: createRateLimits(db, config.rateLimits),

@@ -23,6 +23,8 @@ export interface ValidAccessToken {
   client: Client;
   account: Account;
   scopes: Set<string>;
+  /** How the account signed in (RFC 8176), as the token recorded it (oidc/sign-in-claims.ts). */
+  amr: string[];
 }
 
 /** Anything longer is no token the provider issued (its opaque values are 43 characters). */
@@ -38,7 +40,16 @@ export async function findValidAccessToken(
   const account = accountOf(verified?.account);
   if (!verified || !account) return null;
   const { token, grant, client } = verified;
-  return { value, token, grant, client, account, scopes: new Set(token.scope?.split(' ').filter(Boolean)) };
+  const amr = Array.isArray(token.extra?.amr) ? (token.extra.amr as unknown[]).map(String) : [];
+  return {
+    value,
+    token,
+    grant,
+    client,
+    account,
+    scopes: new Set(token.scope?.split(' ').filter(Boolean)),
+    amr,
+  };
 }
 
 export type ClientCredentialsToken = InstanceType<Provider['ClientCredentials']>;

@@ -6,7 +6,14 @@
 import type { Context, Next } from 'koa';
 import type { Provider } from 'oidc-provider';
 import { findValidAccessToken, type ValidAccessToken } from './access-token';
-import { insufficientScope, invalidToken, missingRole, missingToken } from './errors';
+import { ACR_TWO_FACTORS, isMultiFactor } from '../accounts/mfa/methods';
+import {
+  insufficientScope,
+  insufficientUserAuthentication,
+  invalidToken,
+  missingRole,
+  missingToken,
+} from './errors';
 
 export interface ApiState {
   auth?: ValidAccessToken;
@@ -49,6 +56,17 @@ export function requireScope(scope: string) {
 export function requireRole(role: string) {
   return async function requireAccountRole(ctx: Context, next: Next): Promise<void> {
     if (!authOf(ctx).account.roles.includes(role)) throw missingRole(role);
+    await next();
+  };
+}
+
+/**
+ * With MFA_REQUIRED_ROLES set, the administration API takes only tokens of a two-factor sign-in
+ * (`mfa` in their amr): an admin password alone, phished or guessed, opens nothing.
+ */
+export function requireMultiFactor() {
+  return async function requireMultiFactorSignIn(ctx: Context, next: Next): Promise<void> {
+    if (!isMultiFactor(authOf(ctx).amr)) throw insufficientUserAuthentication(ACR_TWO_FACTORS);
     await next();
   };
 }

@@ -25,6 +25,17 @@ export const insufficientScope = (scope: string) =>
     },
   });
 
+/**
+ * RFC 9470 §3: the token's sign-in is not strong enough; the challenge names the acr to ask for, so
+ * that the client can send the person through a step-up (`acr_values`) and retry with the new token.
+ */
+export const insufficientUserAuthentication = (acr: string) =>
+  new GatehouseError('insufficient_user_authentication', 401, 'a sign-in with a second factor is required', {
+    headers: {
+      'WWW-Authenticate': `Bearer realm="${BEARER_REALM}", error="insufficient_user_authentication", error_description="a sign-in with a second factor is required", acr_values="${acr}"`,
+    },
+  });
+
 export const missingRole = (role: string) =>
   new GatehouseError('access_denied', 403, `the account lacks the role '${role}'`);
 

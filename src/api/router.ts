@@ -20,7 +20,7 @@ import * as adminClients from './admin/clients';
 import * as adminRoles from './admin/roles';
 import * as adminServiceKeys from './admin/service-keys';
 import * as adminUsers from './admin/users';
-import { authenticateBearer, requireRole, requireScope } from './bearer';
+import { authenticateBearer, requireMultiFactor, requireRole, requireScope } from './bearer';
 import { logout } from './logout';
 import { buildOpenApiDocument } from './openapi';
 import { API_PREFIX } from './paths';
@@ -41,7 +41,7 @@ export interface ApiRouterDeps {
   serviceKeys: ServiceKeyStore;
   db: Database;
   logger: Logger;
-  config: Pick<Config, 'issuer' | 'env' | 'api'>;
+  config: Pick<Config, 'issuer' | 'env' | 'api' | 'mfa'>;
 }
 
 /** Each route's handler, by operationId; built once per router, for the provider it is bound to. */
@@ -99,7 +99,7 @@ function adminHandlers(deps: ApiRouterDeps, provider: Provider): Handlers {
 
 /** One router for a route table: each route behind the checks its table entry names, then its handler. */
 function buildRouter(
-  checks: { bearer: Middleware; body: Middleware },
+  checks: { bearer: Middleware; body: Middleware; admin: Middleware[] },
   routes: RouteSpec[],
   handlers: Handlers,
 ): Router {
@@ -109,7 +109,7 @@ function buildRouter(
     if (!handler) throw new Error(`no handler for ${route.operationId}`);
     const chain: Middleware[] = [];
     if (route.access === 'bearer' || route.access === 'admin') chain.push(checks.bearer);
-    if (route.access === 'admin') chain.push(requireScope('admin'), requireRole('admin'));
+    if (route.access === 'admin') chain.push(requireScope('admin'), requireRole('admin'), ...checks.admin);
     else if (route.scope) chain.push(requireScope(route.scope));
     chain.push(refuseUnstorableInput);
     if (route.body) chain.push(checks.body);
@@ -145,6 +145,7 @@ export function createApiRouters(deps: ApiRouterDeps, provider: Provider): Route
   const checks = {
     bearer: authenticateBearer({ provider }),
     body: parseBody({ limitBytes: deps.config.api.bodyLimitBytes }),
+    admin: deps.config.mfa.requiredRoles.length ? [requireMultiFactor()] : [],
   };
   const user = buildRouter(checks, USER_ROUTES, userHandlers(deps, provider));
   const admin = buildRouter(checks, ADMIN_ROUTES, adminHandlers(deps, provider));

@@ -21,3 +21,14 @@ export function mayGrantAdminScope(
   if (!account.roles.includes('admin')) return false;
   return !via.consent || via.firstParty;
 }
+
+/** Opens the account API (/api/account: the account's own second factors and sign-in). */
+export const ACCOUNT_SCOPE = 'account';
+
+/**
+ * Whether the account scope may be granted through this client: only Gatehouse's own (first-party)
+ * applications manage a person's sign-in, never someone else's application, consent or not.
+ */
+export function mayGrantAccountScope(client: { firstParty: boolean }): boolean {
+  return client.firstParty;
+}

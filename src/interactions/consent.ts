@@ -7,7 +7,7 @@
  */
 import type { Client, Grant, Interaction, KoaContextWithOIDC } from 'oidc-provider';
 import type { Account } from '../accounts/store';
-import { ADMIN_SCOPE, mayGrantAdminScope } from '../clients/scope';
+import { ACCOUNT_SCOPE, ADMIN_SCOPE, mayGrantAccountScope, mayGrantAdminScope } from '../clients/scope';
 import type { Translate } from './i18n';
 
 /** Claims every ID token carries anyway; not worth asking about. */
@@ -37,16 +37,29 @@ export function adminByConsent(account: Pick<Account, 'roles'> | null, client: C
   );
 }
 
+/** Whether consent may grant the account scope through this client (mayGrantAccountScope). */
+export function accountByConsent(client: Client | undefined): boolean {
+  return mayGrantAccountScope({ firstParty: isFirstParty(client) });
+}
+
 /**
- * The requested scopes and claims as page items, new ones first. `admin` is shown only where consent
- * may grant it (adminByConsent); elsewhere it was refused before the page (loadExistingGrant).
+ * The requested scopes and claims as page items, new ones first. `admin` and `account` are shown only
+ * where consent may grant them (adminByConsent, accountByConsent); elsewhere they were refused before
+ * the page (loadExistingGrant).
  */
-export function describeRequest(interaction: Interaction, t: Translate, showAdmin: boolean): ConsentItem[] {
+export function describeRequest(
+  interaction: Interaction,
+  t: Translate,
+  showAdmin: boolean,
+  showAccount = false,
+): ConsentItem[] {
   const details = interaction.prompt.details as ConsentDetails;
   const missingScopes = new Set(details.missingOIDCScope ?? []);
   const scopes = String(interaction.params.scope ?? '')
     .split(' ')
-    .filter((scope) => scope && (scope !== ADMIN_SCOPE || showAdmin));
+    .filter(
+      (scope) => scope && (scope !== ADMIN_SCOPE || showAdmin) && (scope !== ACCOUNT_SCOPE || showAccount),
+    );
   const items: ConsentItem[] = scopes.map((scope) => ({
     title: scopeText(t, scope, 'title'),
     description: scopeText(t, scope, 'description'),
@@ -88,15 +101,19 @@ export async function grantMissing(
   provider: { Grant: typeof Grant },
   interaction: Interaction,
   accountId: string,
-  options: { admin: boolean },
+  options: { admin: boolean; account?: boolean },
 ): Promise<string> {
   const details = interaction.prompt.details as ConsentDetails;
   const existing = interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined;
   const grant = existing ?? new provider.Grant({ accountId, clientId: String(interaction.params.client_id) });
-  const scopes = (details.missingOIDCScope ?? []).filter((scope) => scope !== ADMIN_SCOPE || options.admin);
+  const scopes = (details.missingOIDCScope ?? []).filter(
+    (scope) => (scope !== ADMIN_SCOPE || options.admin) && (scope !== ACCOUNT_SCOPE || options.account),
+  );
   if (scopes.length) grant.addOIDCScope(scopes.join(' '));
   // Refused, not left missing: a rejected scope is "encountered", so consent is not asked again.
   if (!options.admin && details.missingOIDCScope?.includes(ADMIN_SCOPE)) grant.rejectOIDCScope(ADMIN_SCOPE);
+  if (!options.account && details.missingOIDCScope?.includes(ACCOUNT_SCOPE))
+    grant.rejectOIDCScope(ACCOUNT_SCOPE);
   if (details.missingOIDCClaims) grant.addOIDCClaims(details.missingOIDCClaims);
   for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {}))
     grant.addResourceScope(indicator, scopes.join(' '));
@@ -123,10 +140,16 @@ export function createLoadExistingGrant(accounts: { findById(id: string): Promis
       !adminByConsent(await accounts.findById(accountId), client) &&
       // Once rejected, it stays so; granted earlier (the role since taken away), it is rejected now.
       !existing?.getRejectedOIDCScope().split(' ').includes(ADMIN_SCOPE);
-    if (!isFirstParty(client) && !refuseAdmin) return existing;
+    // The account scope never goes to a third-party client: refused before any consent page.
+    const refuseAccount =
+      oidc.requestParamOIDCScopes.has(ACCOUNT_SCOPE) &&
+      !accountByConsent(client) &&
+      !existing?.getRejectedOIDCScope().split(' ').includes(ACCOUNT_SCOPE);
+    if (!isFirstParty(client) && !refuseAdmin && !refuseAccount) return existing;
 
     const grant = existing ?? new oidc.provider.Grant({ accountId, clientId: client.clientId });
     if (refuseAdmin) grant.rejectOIDCScope(ADMIN_SCOPE);
+    if (refuseAccount) grant.rejectOIDCScope(ACCOUNT_SCOPE);
     if (isFirstParty(client)) {
       const scopes = [...oidc.requestParamOIDCScopes].filter((s) => s !== ADMIN_SCOPE || !refuseAdmin);
       if (scopes.length) grant.addOIDCScope(scopes.join(' '));

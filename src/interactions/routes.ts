@@ -21,7 +21,7 @@ import { INTERACTION_PATH } from '../oidc/provider';
 import type { Logger } from '../log';
 import type { RateLimits } from '../security/rate-limits';
 import { sourceOf } from '../security/source';
-import { adminByConsent, describeRequest, grantMissing } from './consent';
+import { accountByConsent, adminByConsent, describeRequest, grantMissing } from './consent';
 import { createErrorPage } from './error-page';
 import { requestLanguage } from './i18n';
 import { STYLESHEET_PATH, type Pages } from './views';
@@ -119,7 +119,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       policyUri: client?.policyUri,
       tosUri: client?.tosUri,
       username: account.username,
-      items: describeRequest(interaction, t, adminByConsent(account, client)),
+      items: describeRequest(interaction, t, adminByConsent(account, client), accountByConsent(client)),
       action: stepUrl(interaction.uid, 'confirm'),
     });
   }
@@ -237,7 +237,10 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       if (!accountId) throw new errors.SessionNotFound('no signed-in account for this interaction');
       const client = await provider.Client.find(String(interaction.params.client_id));
       const admin = adminByConsent(await accounts.findById(accountId), client);
-      const grantId = await grantMissing(provider, interaction, accountId, { admin });
+      const grantId = await grantMissing(provider, interaction, accountId, {
+        admin,
+        account: accountByConsent(client),
+      });
       // Keep the login result of this interaction (when login and consent happened in one) with the consent.
       await finish(ctx, { consent: { grantId } }, true);
     },

@@ -16,9 +16,10 @@ export const SCOPE_CLAIMS = {
 
 /**
  * Scopes that release no claims but must be known to the provider. `profile:write` lets a token change
- * its account's profile and `admin` lets it use the administration API (with the account role `admin`).
+ * its account's profile, `admin` lets it use the administration API (with the account role `admin`),
+ * and `account` lets it manage the account's own sign-in (its second factors): first-party clients only.
  */
-export const OTHER_SCOPES = ['offline_access', 'profile:write', 'admin'] as const;
+export const OTHER_SCOPES = ['offline_access', 'profile:write', 'admin', 'account'] as const;
 
 export const SUPPORTED_SCOPES: string[] = [...Object.keys(SCOPE_CLAIMS), ...OTHER_SCOPES];
 

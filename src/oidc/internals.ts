@@ -16,6 +16,7 @@ import {
   type ClientMetadata,
   type Grant,
   type IdToken,
+  type Interaction,
   type KoaContextWithOIDC,
   type Provider,
   type RefreshToken,
@@ -259,16 +260,17 @@ export function answerUnauthorizedClient(grantTypes: ReadonlySet<string>) {
 
 /**
  * An ID token as the library issues one (lib/helpers/grant_common.js issueIdToken): it carries the
- * claims of its `scope`, a member the typings leave out; amr and auth_time are set as nonce and sid are.
+ * claims of its `scope`, a member the typings leave out; acr, amr and auth_time are set as nonce and sid are.
  */
 export async function issueIdToken(
   provider: Provider,
   ctx: KoaContextWithOIDC,
   claims: Record<string, unknown>,
-  options: { scope: string; amr: string[]; authTime: number },
+  options: { scope: string; amr: string[]; acr: string; authTime: number },
 ): Promise<string> {
   const token = new provider.IdToken(claims, { ctx }) as IdToken & { scope: string };
   token.scope = options.scope;
+  token.set('acr', options.acr);
   token.set('amr', options.amr);
   token.set('auth_time', options.authTime);
   return token.issue({ use: 'idtoken' });
@@ -280,4 +282,19 @@ type TokenResponseExtras = Partial<Record<'idToken' | 'refreshToken' | 'scope', 
 /** The token response (RFC 6749 §5.1) as the library's grants build it (lib/helpers/grant_response.js). */
 export function tokenResponse(provider: Provider, parts: ResponseParts): Record<string, unknown> {
   return lib.grantResponse.buildTokenResponse(provider, parts);
+}
+
+/**
+ * Keeps state of an interaction in progress on the interaction itself (its `result`, which the
+ * library reads only when the browser returns to the authorization endpoint, lib/actions/authorization/
+ * resume.js, and replaces when interactionResult finishes it), saved for the interaction's remaining
+ * lifetime (lib/models/interaction.js save). A second factor is asked inside the one login interaction
+ * this way, and the login finishes once (the maintainer's advice for multi-step logins).
+ */
+export async function holdInteractionState(
+  interaction: Interaction,
+  state: Record<string, unknown>,
+): Promise<void> {
+  interaction.result = state as Interaction['result'];
+  await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
 }

@@ -7,7 +7,7 @@ import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Database } from '../db/database';
-import { SecretBox } from './secret-box';
+import { SecretBox } from '../security/secret-box';
 
 const generate = promisify(generateKeyPair);
 

@@ -7,6 +7,8 @@
 import type { Middleware } from 'koa';
 import { Provider, errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config';
+import { ACR_VALUES } from '../accounts/mfa/methods';
+import type { MfaStore } from '../accounts/mfa/store';
 import type { OtpStore } from '../accounts/otp';
 import type { AccountStore } from '../accounts/store';
 import type { ClientStore } from '../clients/store';
@@ -20,6 +22,8 @@ import { registerGrants } from './grants';
 import { EXTENSION_GRANT_TYPES } from './grants/names';
 import { takeSchemeFromIssuer } from './https-issuer';
 import { answerUnauthorizedClient, introspectionPolicy } from './internals';
+import { signInClaims } from './sign-in-claims';
+import { stepUpPolicy } from './step-up';
 import {
   answerDatabaseOutage,
   markOutage,
@@ -36,6 +40,8 @@ export interface ProviderDeps {
   clients: ClientStore;
   /** The one-time codes the OTP grant spends. */
   otps: OtpStore;
+  /** Second factors, for the password grant. */
+  mfa: MfaStore;
   keys: KeyMaterial;
   logger: Logger;
   /** The shared request limits: failed client authentications, the extension grants. */
@@ -105,6 +111,9 @@ export function buildConfiguration(
       if (!account || account.disabled) return undefined;
       return providerAccount(account);
     },
+    // OpenID Connect Core §2 acr; discovery's acr_values_supported. A login result names one of them.
+    acrValues: [...ACR_VALUES],
+    extraTokenClaims: signInClaims,
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
     scopes: SUPPORTED_SCOPES,
     responseTypes: [
@@ -140,6 +149,10 @@ export function buildConfiguration(
     },
     interactions: {
       url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
+      policy: stepUpPolicy({
+        rolesOf: async (id) => (await protocolErrors(accounts.findById(id)))?.roles,
+        requiredRoles: config.mfa.requiredRoles,
+      }),
     },
     ...extensions,
     // An outage while loading a grant for /auth must reach its error handler as a protocol error.
@@ -210,6 +223,8 @@ export function createProvider(
   registerGrants(provider, {
     accounts: deps.accounts,
     otps: deps.otps,
+    mfa: deps.mfa,
+    mfaRequiredRoles: config.mfa.requiredRoles,
     rateLimits: deps.rateLimits,
     proxy: config.proxy,
   });

@@ -19,7 +19,7 @@ import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 import type { Database } from '../db/database';
 import { wrapGrantHandler, type GrantHandler } from './internals';
 import { commitRotation, findRotatedRefreshToken, isUnusedRefreshToken, type PayloadWrite } from './payloads';
-import { SecretBox } from './secret-box';
+import { SecretBox } from '../security/secret-box';
 import { protocolErrors } from './unavailable';
 
 export interface RotationOptions {

@@ -5,6 +5,7 @@
  * provider middleware, and provider.ts mounts it with the others, in their one documented order.
  */
 import type { Provider } from 'oidc-provider';
+import type { MfaStore } from '../../accounts/mfa/store';
 import type { OtpStore } from '../../accounts/otp';
 import type { AccountStore } from '../../accounts/store';
 import { SUPPORTED_SCOPES } from '../claims';
@@ -16,13 +17,16 @@ import { unavailableAsProtocolError } from '../unavailable';
 export interface GrantDeps extends GrantLimits {
   accounts: AccountStore;
   otps: OtpStore;
+  mfa: MfaStore;
+  /** MFA_REQUIRED_ROLES. */
+  mfaRequiredRoles: readonly string[];
 }
 
 export function registerGrants(provider: Provider, deps: GrantDeps): void {
   const scopes = new Set(SUPPORTED_SCOPES);
   provider.registerGrantType(
     password.grantType,
-    unavailableAsProtocolError(password.createHandler(provider, deps.accounts, scopes, deps)),
+    unavailableAsProtocolError(password.createHandler(provider, deps, scopes, deps)),
     password.parameters,
   );
   provider.registerGrantType(

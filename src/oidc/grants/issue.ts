@@ -7,7 +7,8 @@
  */
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 import type { Account } from '../../accounts/store';
-import { ADMIN_SCOPE, mayGrantAdminScope } from '../../clients/scope';
+import { ACCOUNT_SCOPE, ADMIN_SCOPE, mayGrantAccountScope, mayGrantAdminScope } from '../../clients/scope';
+import type { SignInMethods } from '../../accounts/mfa/methods';
 import { accountClaims } from '../claims';
 import { issueIdToken, tokenResponse } from '../internals';
 
@@ -27,8 +28,14 @@ export function grantedScopes(
     typeof ctx.oidc.params?.scope === 'string' ? ctx.oidc.params.scope : (client.scope ?? 'openid');
   // The admin scope only for an account with the admin role (no consent here: the client asks).
   const admin = mayGrantAdminScope(account, { consent: false, firstParty: false });
+  // The account scope only through a first-party client (mayGrantAccountScope).
+  const accountScope = mayGrantAccountScope({ firstParty: client.metadata().first_party === true });
   return [...new Set(requested.split(' ').filter(Boolean))].filter(
-    (scope) => (!allowed || allowed.has(scope)) && supported.has(scope) && (scope !== ADMIN_SCOPE || admin),
+    (scope) =>
+      (!allowed || allowed.has(scope)) &&
+      supported.has(scope) &&
+      (scope !== ADMIN_SCOPE || admin) &&
+      (scope !== ACCOUNT_SCOPE || accountScope),
   );
 }
 
@@ -36,8 +43,9 @@ export async function issueTokensForAccount(
   ctx: KoaContextWithOIDC,
   provider: Provider,
   account: Account,
-  options: { gty: string; amr: string[]; scopes: string[] },
+  options: { gty: string; signIn: SignInMethods; scopes: string[] },
 ): Promise<void> {
+  const { amr, acr } = options.signIn;
   const client = ctx.oidc.client!;
   const authTime = Math.floor(Date.now() / 1000);
   const scope = options.scopes.join(' ');
@@ -53,6 +61,8 @@ export async function issueTokensForAccount(
     grantId,
     gty: options.gty,
     scope,
+    // How the account signed in, for introspection and the API (extraTokenClaims keeps it).
+    extra: { amr, acr },
   });
   ctx.oidc.entity('AccessToken', at);
   const accessToken = await at.save();
@@ -61,7 +71,8 @@ export async function issueTokensForAccount(
   if (options.scopes.includes('offline_access') && client.grantTypeAllowed('refresh_token')) {
     const rt = new provider.RefreshToken({
       accountId: account.id,
-      amr: options.amr,
+      acr,
+      amr,
       authTime,
       client,
       grantId,
@@ -74,11 +85,12 @@ export async function issueTokensForAccount(
   }
 
   // The ID token carries the claims of every granted OIDC scope (the library's own grants leave them
-  // to userinfo under conformIdTokenClaims), with amr and auth_time (OIDC Core §2).
+  // to userinfo under conformIdTokenClaims), with acr, amr and auth_time (OIDC Core §2).
   const idToken = options.scopes.includes('openid')
     ? await issueIdToken(provider, ctx, accountClaims(account), {
         scope: grant.getOIDCScopeFiltered(new Set(options.scopes)),
-        amr: options.amr,
+        amr,
+        acr,
         authTime,
       })
     : undefined;

@@ -3,6 +3,7 @@
  * same responses and errors as the password grant. The library has authenticated the client and
  * checked that it lists this grant before this runs.
  */
+import { signInMethods } from '../../accounts/mfa/methods';
 import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 import type { OtpStore } from '../../accounts/otp';
 import { grantedScopes, issueTokensForAccount } from './issue';
@@ -30,7 +31,8 @@ export function createHandler(
     }
     await issueTokensForAccount(ctx, provider, result.account, {
       gty: grantType,
-      amr: ['otp'],
+      // A delivered code is one factor (whoever reads the mailbox has it).
+      signIn: signInMethods(['otp']),
       scopes: grantedScopes(ctx, scopes, result.account),
     });
   };

@@ -1,5 +1,5 @@
 /**
- * Encryption at rest for private keys and cookie secrets: AES-256-GCM under a key derived from
+ * Encryption at rest for private keys, cookie secrets and TOTP secrets: AES-256-GCM under a key derived from
  * SECRET_KEY with HKDF-SHA256 (RFC 5869). Format: v1.<iv>.<tag>.<ciphertext>, base64url parts.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';

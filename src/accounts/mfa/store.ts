@@ -1,0 +1,214 @@
+/**
+ * An account's second factors as one store: the authenticator app (totp.ts), the recovery codes
+ * (recovery-codes.ts) and the passkeys registered for it (their ceremonies are passkeys.ts). The
+ * login page, the password grant, the account API, the admin API and the CLI all go through here.
+ *
+ * A wrong code counts towards the same sign-in lockout as a wrong password (LoginThrottle, per
+ * lower-cased username): without it, a million six-digit codes would fall to a patient guesser who
+ * has the password, and a second factor would add little.
+ */
+import type { Database } from '../../db/database';
+import { SecretBox } from '../../security/secret-box';
+import type { RevokeAccountState } from '../store';
+import type { LoginThrottle } from '../throttle';
+import { usernameKey } from '../username';
+import { RecoveryCodes } from './recovery-codes';
+import { TotpFactors, type TotpEnrollment, type TotpFactor } from './totp';
+
+export interface PasskeySummary {
+  id: string;
+  name: string;
+  /** `multiDevice`: a synced passkey; `singleDevice`: bound to one authenticator. */
+  deviceType: string;
+  backedUp: boolean;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+/** What an account has enrolled; never a secret. */
+export interface FactorSummary {
+  totp: TotpFactor | null;
+  passkeys: PasskeySummary[];
+  recoveryCodesRemaining: number;
+}
+
+/** Which kind of code was accepted. */
+export type CodeKind = 'totp' | 'recovery';
+
+export type SecondFactorResult =
+  { ok: true; kind: CodeKind } | { ok: false; reason: 'invalid_code' | 'locked'; lockedUntil?: Date };
+
+export interface MfaOptions {
+  /** SECRET_KEY: seals TOTP secrets and keys the recovery codes' hashes. */
+  secretKey: string;
+  /** The label authenticator apps show (the issuer's host). */
+  issuerLabel: string;
+  throttle: LoginThrottle;
+  revokeState?: RevokeAccountState;
+}
+
+interface PasskeyRow {
+  id: string;
+  name: string;
+  device_type: string;
+  backed_up: boolean;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
+export class MfaStore {
+  readonly totp: TotpFactors;
+  readonly recoveryCodes: RecoveryCodes;
+  private readonly throttle: LoginThrottle;
+  private readonly revokeState: RevokeAccountState;
+
+  constructor(
+    private readonly db: Database,
+    options: MfaOptions,
+  ) {
+    this.totp = new TotpFactors(db, new SecretBox(options.secretKey), options.issuerLabel);
+    this.recoveryCodes = new RecoveryCodes(db, options.secretKey);
+    this.throttle = options.throttle;
+    this.revokeState = options.revokeState ?? (async () => 0);
+  }
+
+  async passkeys(accountId: string): Promise<PasskeySummary[]> {
+    const rows = await this.db<PasskeyRow>('webauthn_credentials')
+      .where('account_id', accountId)
+      .orderBy('created_at')
+      .select('id', 'name', 'device_type', 'backed_up', 'created_at', 'last_used_at');
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      deviceType: r.device_type,
+      backedUp: r.backed_up,
+      createdAt: r.created_at,
+      lastUsedAt: r.last_used_at,
+    }));
+  }
+
+  async summary(accountId: string): Promise<FactorSummary> {
+    const [totp, passkeys, recoveryCodesRemaining] = await Promise.all([
+      this.totp.find(accountId),
+      this.passkeys(accountId),
+      this.recoveryCodes.remaining(accountId),
+    ]);
+    return { totp, passkeys, recoveryCodesRemaining };
+  }
+
+  /** Whether the account has an active second factor: an authenticator app or a passkey. */
+  async hasSecondFactor(accountId: string): Promise<boolean> {
+    const row = await this.db.raw<{ rows: { active: boolean }[] }>(
+      `select exists (select 1 from mfa_totp where account_id = :id and status = 'active')
+           or exists (select 1 from webauthn_credentials where account_id = :id) as active`,
+      { id: accountId },
+    );
+    return Boolean(row.rows[0]?.active);
+  }
+
+  /** Starts (or restarts) an authenticator-app enrollment; null when one is active already. */
+  async startTotp(account: { id: string; username: string }): Promise<TotpEnrollment | null> {
+    return this.totp.start(account);
+  }
+
+  /**
+   * Activates the pending authenticator app with a first code from it. Returns ten new recovery codes
+   * (shown once), or null for a wrong code or no pending enrollment (nothing changes then).
+   */
+  async confirmTotp(accountId: string, code: string): Promise<string[] | null> {
+    return this.db.transaction(async (trx) => {
+      if (!(await this.totp.check(accountId, code, 'pending', trx))) return null;
+      return this.recoveryCodes.replace(accountId, trx);
+    });
+  }
+
+  /** Checks a code from the authenticator app or a recovery code (spent if right), without the lockout. */
+  async checkCode(accountId: string, code: string): Promise<CodeKind | null> {
+    if (await this.totp.check(accountId, code, 'active')) return 'totp';
+    if (await this.recoveryCodes.use(accountId, code)) return 'recovery';
+    return null;
+  }
+
+  /**
+   * The second factor of a sign-in (or of removing a factor): an app's code or a recovery code,
+   * counted against the account's sign-in lockout like a password. A locked name is refused before
+   * the code is looked at.
+   */
+  async verifyCode(account: { id: string; username: string }, code: string): Promise<SecondFactorResult> {
+    const key = usernameKey(account.username);
+    if (!key) return { ok: false, reason: 'invalid_code' };
+    const reservation = await this.throttle.reserve(key);
+    if (!reservation.ok) return { ok: false, reason: 'locked', lockedUntil: reservation.lockedUntil };
+    const kind = await this.checkCode(account.id, code);
+    if (!kind) {
+      const lockedUntil = await this.throttle.fail(key, reservation);
+      return lockedUntil
+        ? { ok: false, reason: 'locked', lockedUntil }
+        : { ok: false, reason: 'invalid_code' };
+    }
+    const released = await this.throttle.succeed(key);
+    if (!released.ok) return { ok: false, reason: 'locked', lockedUntil: released.lockedUntil };
+    return { ok: true, kind };
+  }
+
+  /**
+   * Removes the authenticator app, proven by a current code or a recovery code (counted like a
+   * sign-in). The recovery codes go with the last second factor.
+   */
+  async removeTotp(
+    account: { id: string; username: string },
+    code: string,
+  ): Promise<'removed' | 'not_enrolled' | Extract<SecondFactorResult, { ok: false }>> {
+    const factor = await this.totp.find(account.id);
+    if (!factor) return 'not_enrolled';
+    if (factor.status === 'active') {
+      const verified = await this.verifyCode(account, code);
+      if (!verified.ok) return verified;
+    }
+    await this.db.transaction(async (trx) => {
+      await this.totp.remove(account.id, trx);
+      await this.dropRecoveryCodesIfLast(account.id, trx);
+    });
+    return 'removed';
+  }
+
+  /** Removes one passkey of the account; the recovery codes go with the last second factor. */
+  async removePasskey(accountId: string, credentialId: string): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const deleted = await trx('webauthn_credentials')
+        .where({ account_id: accountId, id: credentialId })
+        .delete();
+      if (deleted) await this.dropRecoveryCodesIfLast(accountId, trx);
+      return deleted > 0;
+    });
+  }
+
+  private async dropRecoveryCodesIfLast(accountId: string, trx: Database): Promise<void> {
+    const active = await trx('mfa_totp')
+      .where({ account_id: accountId, status: 'active' })
+      .first('account_id');
+    const passkey = await trx('webauthn_credentials').where('account_id', accountId).first('id');
+    if (!active && !passkey) await this.recoveryCodes.removeAll(accountId, trx);
+  }
+
+  /** Ten new recovery codes in place of the old ones; null when the account has no second factor. */
+  async regenerateRecoveryCodes(accountId: string): Promise<string[] | null> {
+    if (!(await this.hasSecondFactor(accountId))) return null;
+    return this.recoveryCodes.replace(accountId);
+  }
+
+  /**
+   * An operator's reset (a person who lost every factor): removes all of them and ends the account's
+   * sessions, grants and tokens, in one transaction. Returns whether the account had any.
+   */
+  async reset(accountId: string): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      const removed =
+        (await trx('mfa_totp').where('account_id', accountId).delete()) +
+        (await trx('webauthn_credentials').where('account_id', accountId).delete()) +
+        (await trx('mfa_recovery_codes').where('account_id', accountId).delete());
+      await this.revokeState(trx, accountId);
+      return removed > 0;
+    });
+  }
+}
