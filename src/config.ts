@@ -195,8 +195,19 @@ const schema = z.object({
   MFA_REQUIRED_ROLES: z
     .string()
     .default('')
-    .transform((v) => [...new Set(v.split(',').map((r) => r.trim()).filter(Boolean))])
-    .pipe(z.array(z.string().regex(/^[a-z0-9_.:-]{1,64}$/, 'role names are lower-case letters, digits and _ . : -'))),
+    .transform((v) => [
+      ...new Set(
+        v
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .pipe(
+      z.array(
+        z.string().regex(/^[a-z0-9_.:-]{1,64}$/, 'role names are lower-case letters, digits and _ . : -'),
+      ),
+    ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
