@@ -178,3 +178,23 @@ describe('production', () => {
     expect(message({ ...production, ...smtp, SMTP_INSECURE: 'maybe' })).toMatch(/SMTP_INSECURE: /);
   });
 });
+
+describe('second factors', () => {
+  it('requires none by default and takes WebAuthn and the TOTP label from the issuer', () => {
+    expect(loadConfig({ ISSUER: 'https://id.example.com:8443/base' }, '/srv').mfa).toEqual({
+      requiredRoles: [],
+      totpIssuer: 'id.example.com:8443',
+      webauthn: { rpId: 'id.example.com', rpName: 'Gatehouse', origin: 'https://id.example.com:8443' },
+    });
+  });
+
+  it('reads MFA_REQUIRED_ROLES as a comma-separated list of role names', () => {
+    expect(loadConfig({ MFA_REQUIRED_ROLES: ' admin, ops ,admin' }, '/srv').mfa.requiredRoles).toEqual([
+      'admin',
+      'ops',
+    ]);
+    expect(message({ MFA_REQUIRED_ROLES: 'Admin Team' })).toMatch(
+      /^invalid configuration: MFA_REQUIRED_ROLES/,
+    );
+  });
+});

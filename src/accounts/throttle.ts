@@ -126,6 +126,21 @@ export class LoginThrottle {
     return lockedUntil ? { ok: false, lockedUntil } : { ok: true };
   }
 
+  /**
+   * Locks the name until `until` (or keeps a later lock): a lock earned by attempts counted under
+   * another key, such as the name's second-factor codes (accounts/mfa/store.ts), so that a name has
+   * one lock, answered and lifted like any other.
+   */
+  async lock(key: string, until: Date, now = new Date()): Promise<void> {
+    await this.db.raw(
+      `insert into login_throttle as t (username, failures, window_started_at, locked_until)
+       values (:key, 0, :now, :until)
+       on conflict (username) do update set failures = 0, window_started_at = :now,
+         locked_until = greatest(coalesce(t.locked_until, :until), :until)`,
+      { key: key.toLowerCase(), now, until },
+    );
+  }
+
   /** Clears the name's count and lock (an administrator's unlock). */
   async reset(key: string): Promise<void> {
     await this.db('login_throttle').where('username', key.toLowerCase()).delete();

@@ -14,7 +14,17 @@ const scope = z.string().describe('space-separated scopes; default: those the cl
 
 export const requestOtpBody = z.object({ username });
 
-export const passwordTokenBody = z.object({ username, password: z.string(), scope: scope.optional() });
+export const passwordTokenBody = z.object({
+  username,
+  password: z.string(),
+  otp: z
+    .string()
+    .optional()
+    .describe(
+      "a code of the account's authenticator app or a recovery code: required when it has a second factor",
+    ),
+  scope: scope.optional(),
+});
 
 export const otpTokenBody = z.object({
   username,

@@ -1,6 +1,7 @@
 /**
  * Purging of expired state: tokens, sessions, interactions and codes (oidc_payloads), stale
- * sign-in throttling rows, and the counts of rate-limit windows that have ended (rate_limits). Runs
+ * sign-in throttling rows, the counts of rate-limit windows that have ended (rate_limits), and WebAuthn
+ * challenges of ceremonies never finished (webauthn_challenges). Runs
  * in short batches, each its own transaction, and on one node at a time: a batch runs only while its
  * transaction holds the advisory lock (PostgreSQL §9.27.10). `gatehouse db purge` runs it once; every
  * node runs it every PURGE_INTERVAL seconds.
@@ -38,12 +39,23 @@ async function deleteStaleThrottleBatch(trx: Database, batchSize: number): Promi
     .delete();
 }
 
+async function deleteExpiredChallengeBatch(trx: Database, batchSize: number): Promise<number> {
+  // A WebAuthn ceremony that was begun and never finished leaves its challenge behind.
+  return trx('webauthn_challenges')
+    .whereIn(
+      'id',
+      trx('webauthn_challenges').select('id').where('expires_at', '<', new Date()).limit(batchSize),
+    )
+    .delete();
+}
+
 /** The tables purged, each with its batch deleter; other domains add theirs here. */
 export const PURGERS: Record<string, BatchDeleter> = {
   oidc_payloads: deleteExpiredBatch,
   login_throttle: deleteStaleThrottleBatch,
   otp_codes: deleteStaleOtpBatch,
   rate_limits: deleteExpiredRateLimitBatch,
+  webauthn_challenges: deleteExpiredChallengeBatch,
 };
 
 /**

@@ -114,7 +114,13 @@ export function buildConfiguration(
     // OpenID Connect Core §2 acr; discovery's acr_values_supported. A login result names one of them.
     acrValues: [...ACR_VALUES],
     extraTokenClaims: signInClaims,
-    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+    claims: {
+      ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+      // Every ID token says how the account signed in (OIDC Core §2 acr, RFC 8176 amr): the library
+      // masks an ID token's acr and amr like any claim, so without them under `openid` they would
+      // appear only when a relying party asks for them (acr_values, the claims parameter).
+      openid: [...SCOPE_CLAIMS.openid, 'acr', 'amr'],
+    },
     scopes: SUPPORTED_SCOPES,
     responseTypes: [
       'code',

@@ -40,8 +40,20 @@ export class RecoveryCodes {
     return createHmac('sha256', this.key).update(`${accountId}:${normalized}`).digest('hex');
   }
 
+  /**
+   * Locks the account's row for the rest of `trx`: every change to an account's set of codes
+   * (replacing it, dropping it with the last factor) takes this lock first, so that two replacements
+   * racing cannot both delete the old set and then both insert a new one (twenty codes, two sets
+   * shown), and a replacement cannot outlive the removal of the last factor.
+   */
+  async lock(accountId: string, trx: Database): Promise<void> {
+    await trx('accounts').where('id', accountId).forUpdate().first('id');
+  }
+
   /** Replaces the account's codes with ten new ones, inside `trx` when given; returns them (shown once). */
-  async replace(accountId: string, trx: Database = this.db): Promise<string[]> {
+  async replace(accountId: string, trx?: Database): Promise<string[]> {
+    if (!trx) return this.db.transaction((own) => this.replace(accountId, own));
+    await this.lock(accountId, trx);
     const codes = new Set<string>();
     while (codes.size < RECOVERY_CODE_COUNT) codes.add(generateRecoveryCode());
     await trx('mfa_recovery_codes').where('account_id', accountId).delete();

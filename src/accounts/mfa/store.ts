@@ -7,6 +7,7 @@
  * lower-cased username): without it, a million six-digit codes would fall to a patient guesser who
  * has the password, and a second factor would add little.
  */
+import { createHmac, hkdfSync } from 'node:crypto';
 import type { Database } from '../../db/database';
 import { SecretBox } from '../../security/secret-box';
 import type { RevokeAccountState } from '../store';
@@ -61,6 +62,7 @@ export class MfaStore {
   readonly recoveryCodes: RecoveryCodes;
   private readonly throttle: LoginThrottle;
   private readonly revokeState: RevokeAccountState;
+  private readonly throttleKey: Buffer;
 
   constructor(
     private readonly db: Database,
@@ -70,6 +72,9 @@ export class MfaStore {
     this.recoveryCodes = new RecoveryCodes(db, options.secretKey);
     this.throttle = options.throttle;
     this.revokeState = options.revokeState ?? (async () => 0);
+    this.throttleKey = Buffer.from(
+      hkdfSync('sha256', options.secretKey, 'gatehouse', 'gatehouse:second-factor-throttle:v1', 32),
+    );
   }
 
   async passkeys(accountId: string): Promise<PasskeySummary[]> {
@@ -97,8 +102,8 @@ export class MfaStore {
   }
 
   /** Whether the account has an active second factor: an authenticator app or a passkey. */
-  async hasSecondFactor(accountId: string): Promise<boolean> {
-    const row = await this.db.raw<{ rows: { active: boolean }[] }>(
+  async hasSecondFactor(accountId: string, trx: Database = this.db): Promise<boolean> {
+    const row = await trx.raw<{ rows: { active: boolean }[] }>(
       `select exists (select 1 from mfa_totp where account_id = :id and status = 'active')
            or exists (select 1 from webauthn_credentials where account_id = :id) as active`,
       { id: accountId },
@@ -133,22 +138,58 @@ export class MfaStore {
    * The second factor of a sign-in (or of removing a factor): an app's code or a recovery code,
    * counted against the account's sign-in lockout like a password. A locked name is refused before
    * the code is looked at.
+   *
+   * Each attempt is counted twice: under the name, with wrong passwords (one lockout per name), and
+   * under the name's second-factor key, which only a right code takes back. The second count is what
+   * stops a guesser who has the password: the right password before each code would otherwise take
+   * the name's count back every time (LoginThrottle.succeed), and codes could be tried without end.
    */
   async verifyCode(account: { id: string; username: string }, code: string): Promise<SecondFactorResult> {
     const key = usernameKey(account.username);
     if (!key) return { ok: false, reason: 'invalid_code' };
+    const codesKey = this.secondFactorKey(key);
     const reservation = await this.throttle.reserve(key);
     if (!reservation.ok) return { ok: false, reason: 'locked', lockedUntil: reservation.lockedUntil };
+    // Refused here, the name's attempt stays counted (the safe side, as for a process that died).
+    const codes = await this.throttle.reserve(codesKey);
+    if (!codes.ok) return { ok: false, reason: 'locked', lockedUntil: codes.lockedUntil };
     const kind = await this.checkCode(account.id, code);
     if (!kind) {
-      const lockedUntil = await this.throttle.fail(key, reservation);
+      const nameLocked = await this.throttle.fail(key, reservation);
+      const codesLocked = await this.throttle.fail(codesKey, codes);
+      const lockedUntil = codesLocked
+        ? await this.lockNameFor(key, codesKey, nameLocked ?? codesLocked)
+        : nameLocked;
       return lockedUntil
         ? { ok: false, reason: 'locked', lockedUntil }
         : { ok: false, reason: 'invalid_code' };
     }
     const released = await this.throttle.succeed(key);
     if (!released.ok) return { ok: false, reason: 'locked', lockedUntil: released.lockedUntil };
+    const releasedCodes = await this.throttle.succeed(codesKey);
+    if (!releasedCodes.ok) return { ok: false, reason: 'locked', lockedUntil: releasedCodes.lockedUntil };
     return { ok: true, kind };
+  }
+
+  /**
+   * The throttle key of a name's second-factor attempts: a keyed hash of the name (64 hex digits
+   * behind a prefix no username can hold, so it fits login_throttle.username and no presented name
+   * can be made to count towards another's without SECRET_KEY).
+   */
+  private secondFactorKey(nameKey: string): string {
+    return `2fa:${createHmac('sha256', this.throttleKey).update(nameKey).digest('hex')}`;
+  }
+
+  /**
+   * Moves the lock of a name's second-factor count onto the name itself: one lockout, so that the
+   * password sign-in answers a locked name as it always does (telling nobody the password was right)
+   * and an administrator's unlock of the name opens it all; the second-factor count starts again, as
+   * the name's own does after a lock.
+   */
+  private async lockNameFor(key: string, codesKey: string, until: Date): Promise<Date> {
+    await this.throttle.lock(key, until);
+    await this.throttle.reset(codesKey);
+    return until;
   }
 
   /**
@@ -184,6 +225,8 @@ export class MfaStore {
   }
 
   private async dropRecoveryCodesIfLast(accountId: string, trx: Database): Promise<void> {
+    // Serialised with a regeneration (RecoveryCodes.lock), which checks for a factor under the lock.
+    await this.recoveryCodes.lock(accountId, trx);
     const active = await trx('mfa_totp')
       .where({ account_id: accountId, status: 'active' })
       .first('account_id');
@@ -193,8 +236,11 @@ export class MfaStore {
 
   /** Ten new recovery codes in place of the old ones; null when the account has no second factor. */
   async regenerateRecoveryCodes(accountId: string): Promise<string[] | null> {
-    if (!(await this.hasSecondFactor(accountId))) return null;
-    return this.recoveryCodes.replace(accountId);
+    return this.db.transaction(async (trx) => {
+      await this.recoveryCodes.lock(accountId, trx);
+      if (!(await this.hasSecondFactor(accountId, trx))) return null;
+      return this.recoveryCodes.replace(accountId, trx);
+    });
   }
 
   /**

@@ -95,9 +95,15 @@ export class TotpFactors {
     const row = await trx<TotpRow>('mfa_totp').where({ account_id: accountId, status }).first();
     if (!row) return false;
     const lastStep = row.last_step === null ? undefined : Number(row.last_step);
+    const epoch = Math.floor(Date.now() / 1000);
+    // Every step of the window taken already (a later step accepted on a node whose clock runs
+    // ahead): nothing to accept, and otplib throws for an afterTimeStep past its window.
+    if (lastStep !== undefined && lastStep >= Math.floor((epoch + TOLERANCE_SECONDS) / PERIOD_SECONDS))
+      return false;
     const result = await verify({
       secret: this.box.open(row.secret_sealed),
       token: code,
+      epoch,
       epochTolerance: TOLERANCE_SECONDS,
       ...(lastStep !== undefined && { afterTimeStep: lastStep }),
     });
