@@ -92,13 +92,15 @@ export function serializeError(err: unknown, depth = 0): Record<string, unknown>
   };
 }
 
-export function createLogger(level: string): Logger {
-  return pino({
+/** `destination`: stdout unless told (the CLI writes its audit lines to stderr). */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options = {
     level,
     base: { service: 'gatehouse' },
     serializers: { err: serializeError },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /**

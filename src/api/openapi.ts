@@ -67,8 +67,14 @@ function responses(route: RouteSpec): Json {
     out[status] ??= errorContent(description);
   };
   if (route.body || route.query) add(400, 'invalid request: `details` names each bad field');
-  if (route.access === 'bearer' || route.access === 'admin')
+  if (route.access === 'bearer')
     add(401, 'no valid bearer token (`WWW-Authenticate: Bearer error="invalid_token"`)');
+  if (route.access === 'admin')
+    add(
+      401,
+      'no valid bearer token (`error="invalid_token"`), or MFA_REQUIRED_ROLES is set and the token is of a ' +
+        'one-factor sign-in (`error="insufficient_user_authentication"`, RFC 9470 §3)',
+    );
   if (route.access === 'admin')
     add(
       403,
@@ -130,7 +136,17 @@ export function buildOpenApiDocument(options: { issuer: string }): Json {
     servers: [{ url: options.issuer }],
     tags: [
       { name: 'user', description: "The caller's own account and tokens" },
-      { name: 'admin', description: 'Administration: scope `admin` and account role `admin`' },
+      {
+        name: 'account',
+        description:
+          "The caller's own sign-in: second factors. Scope `account`, granted to first-party clients only",
+      },
+      {
+        name: 'admin',
+        description:
+          'Administration: scope `admin` and account role `admin`; with MFA_REQUIRED_ROLES set, only tokens ' +
+          'of a two-factor sign-in (`mfa` in their amr), else 401 `insufficient_user_authentication` (RFC 9470)',
+      },
       {
         name: 'integrator',
         description: 'Seed-compatible routes for integrators: one-time codes, and grants with X-Service-Key',

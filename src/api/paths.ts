@@ -14,6 +14,11 @@ export const USER_PATHS = {
   validateToken: '/api/validate-token',
   logout: '/api/logout',
   openapi: '/api/openapi.json',
+  accountMfa: '/api/account/mfa',
+  accountTotp: '/api/account/mfa/totp',
+  accountTotpVerify: '/api/account/mfa/totp/verify',
+  accountRecoveryCodes: '/api/account/mfa/recovery-codes',
+  accountPasskey: '/api/account/mfa/passkeys/:id',
 } as const;
 
 export const ADMIN_PATHS = {
@@ -24,6 +29,7 @@ export const ADMIN_PATHS = {
   userDisable: '/api/admin/users/:id/disable',
   userEnable: '/api/admin/users/:id/enable',
   userUnlock: '/api/admin/users/:id/unlock',
+  userMfa: '/api/admin/users/:id/mfa',
   roles: '/api/admin/roles',
   role: '/api/admin/roles/:name',
   clients: '/api/admin/clients',

@@ -6,6 +6,7 @@
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
+import type { MfaStore } from '../accounts/mfa/store';
 import type { RoleStore } from '../accounts/roles';
 import type { AccountStore } from '../accounts/store';
 import type { ServiceKeyStore } from '../clients/service-keys';
@@ -20,6 +21,7 @@ import * as adminClients from './admin/clients';
 import * as adminRoles from './admin/roles';
 import * as adminServiceKeys from './admin/service-keys';
 import * as adminUsers from './admin/users';
+import * as accountMfa from './account-mfa';
 import { authenticateBearer, requireMultiFactor, requireRole, requireScope } from './bearer';
 import { logout } from './logout';
 import { buildOpenApiDocument } from './openapi';
@@ -36,6 +38,8 @@ import { getUserinfo } from './userinfo';
  */
 export interface ApiRouterDeps {
   accounts: AccountStore;
+  /** Second factors: the account API (/api/account/mfa) and the administrators' reset. */
+  mfa: MfaStore;
   roles: RoleStore;
   clients: ClientStore;
   serviceKeys: ServiceKeyStore;
@@ -56,7 +60,7 @@ function getOpenApiDocument({ issuer }: { issuer: string }): Middleware {
 }
 
 function userHandlers(deps: ApiRouterDeps, provider: Provider): Handlers {
-  const { accounts, clients, serviceKeys, db, logger, config } = deps;
+  const { accounts, mfa, clients, serviceKeys, db, logger, config } = deps;
   return {
     getProfile: () => getProfile(),
     updateProfile: () => updateProfile({ accounts }),
@@ -65,11 +69,17 @@ function userHandlers(deps: ApiRouterDeps, provider: Provider): Handlers {
     validateToken: () => validateToken({ provider, accounts, clients, serviceKeys }),
     logout: () => logout({ provider, db, logger }),
     getOpenApiDocument: () => getOpenApiDocument({ issuer: config.issuer }),
+    getAccountMfa: () => accountMfa.getAccountMfa({ mfa }),
+    startTotpEnrollment: () => accountMfa.startTotpEnrollment({ mfa }),
+    confirmTotpEnrollment: () => accountMfa.confirmTotpEnrollment({ mfa }),
+    removeTotp: () => accountMfa.removeTotp({ mfa }),
+    regenerateRecoveryCodes: () => accountMfa.regenerateRecoveryCodes({ mfa }),
+    removePasskey: () => accountMfa.removePasskey({ mfa }),
   };
 }
 
 function adminHandlers(deps: ApiRouterDeps, provider: Provider): Handlers {
-  const { accounts, roles, clients, serviceKeys, config } = deps;
+  const { accounts, mfa, roles, clients, serviceKeys, logger, config } = deps;
   const clientAdmin = { clients, provider, policy: { production: config.env === 'production' } };
   return {
     listUsers: () => adminUsers.listUsers({ accounts }),
@@ -82,6 +92,8 @@ function adminHandlers(deps: ApiRouterDeps, provider: Provider): Handlers {
     disableUser: () => adminUsers.disableUser({ accounts }),
     enableUser: () => adminUsers.enableUser({ accounts }),
     unlockUser: () => adminUsers.unlockUser({ accounts }),
+    getUserMfa: () => adminUsers.getUserMfa({ accounts, mfa }),
+    resetUserMfa: () => adminUsers.resetUserMfa({ accounts, mfa, logger }),
     listRoles: () => adminRoles.listRoles({ roles }),
     createRole: () => adminRoles.createRole({ roles }),
     deleteRole: () => adminRoles.deleteRole({ roles }),

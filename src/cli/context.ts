@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config';
-import { createLogger } from '../log';
+import pino from 'pino';
+import { createLogger, type Logger } from '../log';
 import { openServices, type Services } from '../services';
 import { Output } from './output';
 
@@ -17,6 +18,7 @@ export interface GlobalOptions {
 export class CommandContext {
   private configValue: Config | undefined;
   private opened: Promise<Services> | undefined;
+  private auditLogger: Logger | undefined;
 
   constructor(
     readonly out: Output,
@@ -34,6 +36,16 @@ export class CommandContext {
     // reaches a running server's embedded database through its socket, or holds the files for its run.
     this.opened ??= openServices(this.config, { logger: createLogger('silent'), role: 'command' });
     return this.opened;
+  }
+
+  /**
+   * The audit log of commands that change who can sign in (an MFA reset): JSON lines at LOG_LEVEL on
+   * stderr, as the server logs them; stdout stays the command's result. Written synchronously: the
+   * process may exit right after the command.
+   */
+  get audit(): Logger {
+    this.auditLogger ??= createLogger(this.config.logLevel, pino.destination({ dest: 2, sync: true }));
+    return this.auditLogger;
   }
 
   async close(): Promise<void> {

@@ -23,6 +23,8 @@ import * as serviceKeyList from './commands/service-key-list';
 import * as serviceKeyRevoke from './commands/service-key-revoke';
 import * as userCreate from './commands/user-create';
 import * as userList from './commands/user-list';
+import * as userMfa from './commands/user-mfa';
+import * as userMfaReset from './commands/user-mfa-reset';
 import * as userRoles from './commands/user-roles';
 import * as userSetPassword from './commands/user-set-password';
 import * as userStatus from './commands/user-status';
@@ -38,7 +40,11 @@ const GROUPS: [name: string, description: string, commands: Registrar[]][] = [
     'X-Service-Key credentials of clients',
     [serviceKeyCreate, serviceKeyList, serviceKeyRevoke],
   ],
-  ['user', 'user accounts', [userCreate, userList, userSetPassword, userRoles, userStatus]],
+  [
+    'user',
+    'user accounts',
+    [userCreate, userList, userSetPassword, userRoles, userStatus, userMfa, userMfaReset],
+  ],
   ['role', 'roles (the `roles` claim)', [roleList]],
   ['keys', 'signing keys', [keysList, keysRotate, keysRetire]],
   ['db', 'the database', [dbMigrate, dbSeed, dbPurge]],

@@ -1,11 +1,16 @@
 /**
  * Administration of accounts: list (keyset pages by username, optional prefix), create, read,
- * update the profile, delete, replace roles, set a password, disable/enable, unlock a throttled name.
+ * update the profile, delete, replace roles, set a password, disable/enable, unlock a throttled name,
+ * show and reset the second factors.
  * Answers never contain password hashes (the views pick fields; the store never returns the hash).
  */
 import type { Context } from 'koa';
+import type { MfaStore } from '../../accounts/mfa/store';
 import type { Account, AccountStore, ProfileInput } from '../../accounts/store';
 import { badRequest, conflict, notFound } from '../../errors';
+import type { Logger } from '../../log';
+import { mfaSummaryView } from '../account-mfa-view';
+import { authOf } from '../bearer';
 import type { AccountReader, RoleChecker } from '../deps';
 import { createUserBody, listUsersQuery, setPasswordBody, setRolesBody, updateUserBody } from '../schemas';
 import { validateBody, validateQuery } from '../validation';
@@ -181,6 +186,31 @@ export function unlockUser(deps: UserDeps<'throttle'>) {
   return async function unlockUser(ctx: Context): Promise<void> {
     const account = await loadUser(deps, ctx);
     await deps.accounts.throttle.reset(account.username);
+    ctx.status = 204;
+  };
+}
+
+/** The user's second factors, as the account itself sees them (never a secret). */
+export function getUserMfa(deps: UserDeps & { mfa: Pick<MfaStore, 'summary'> }) {
+  return async function getUserMfa(ctx: Context): Promise<void> {
+    const account = await loadUser(deps, ctx);
+    ctx.body = mfaSummaryView(await deps.mfa.summary(account.id));
+  };
+}
+
+/**
+ * The reset for a person who lost every factor: removes them all and revokes the account's sessions,
+ * grants and tokens (whoever holds a session of the account now has to sign in again). Audited: one
+ * line naming the account and the administrator who did it.
+ */
+export function resetUserMfa(deps: UserDeps & { mfa: Pick<MfaStore, 'reset'>; logger: Logger }) {
+  return async function resetUserMfa(ctx: Context): Promise<void> {
+    const account = await loadUser(deps, ctx);
+    const removed = await deps.mfa.reset(account.id);
+    deps.logger.info(
+      { event: 'mfa.reset', account_id: account.id, actor: authOf(ctx).account.id, removed },
+      'second factors reset',
+    );
     ctx.status = 204;
   };
 }

@@ -1,4 +1,5 @@
 /** The administration routes: scope `admin` and account role `admin` (the `admin` tag). */
+import { mfaSummaryResponse } from '../account-schemas';
 import { ADMIN_PATHS } from '../paths';
 import * as s from '../schemas';
 import { noContent, type RouteSpec } from './route';
@@ -91,6 +92,24 @@ export const ADMIN_ROUTES: RouteSpec[] = [
     path: ADMIN_PATHS.userUnlock,
     operationId: 'unlockUser',
     summary: "Clears the sign-in lockout of a user's name",
+    access: 'admin',
+    responses: noContent,
+  },
+  {
+    method: 'get',
+    path: ADMIN_PATHS.userMfa,
+    operationId: 'getUserMfa',
+    summary: "A user's second factors (never a secret)",
+    access: 'admin',
+    responses: { 200: { description: 'the factors', schema: mfaSummaryResponse } },
+  },
+  {
+    method: 'delete',
+    path: ADMIN_PATHS.userMfa,
+    operationId: 'resetUserMfa',
+    summary:
+      "Removes every second factor of a user (a person who lost them) and revokes the user's sessions, " +
+      'grants and tokens',
     access: 'admin',
     responses: noContent,
   },

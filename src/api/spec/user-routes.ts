@@ -1,4 +1,5 @@
-/** The routes of the caller's own account and tokens (the `user` tag). */
+/** The routes of the caller's own account and tokens (the `user` tag) and second factors (`account`). */
+import * as a from '../account-schemas';
 import { USER_PATHS } from '../paths';
 import * as s from '../schemas';
 import { noContent, type RouteSpec } from './route';
@@ -66,6 +67,92 @@ export const USER_ROUTES: RouteSpec[] = [
     summary:
       "Revokes the token's grant (access and refresh tokens) and ends the account's sessions for that client",
     access: 'bearer',
+    responses: noContent,
+  },
+  {
+    method: 'get',
+    path: USER_PATHS.accountMfa,
+    operationId: 'getAccountMfa',
+    summary:
+      "The caller's second factors: the authenticator app, passkeys, recovery codes left (never a secret)",
+    access: 'bearer',
+    scope: 'account',
+    tag: 'account',
+    responses: { 200: { description: 'the factors', schema: a.mfaSummaryResponse } },
+  },
+  {
+    method: 'post',
+    path: USER_PATHS.accountTotp,
+    operationId: 'startTotpEnrollment',
+    summary:
+      'Starts enrolling an authenticator app (RFC 6238): a new pending secret, replacing a pending one; ' +
+      'the secret is in this answer only',
+    access: 'bearer',
+    scope: 'account',
+    tag: 'account',
+    responses: {
+      201: {
+        description: 'the pending secret, its otpauth URI and QR code',
+        schema: a.totpEnrollmentResponse,
+      },
+      409: { description: 'an authenticator app is active already', schema: s.errorResponse },
+    },
+  },
+  {
+    method: 'post',
+    path: USER_PATHS.accountTotpVerify,
+    operationId: 'confirmTotpEnrollment',
+    summary:
+      'Activates the pending authenticator app with a code from it; the ten recovery codes are in this answer only',
+    access: 'bearer',
+    scope: 'account',
+    tag: 'account',
+    body: a.codeBody,
+    responses: {
+      200: { description: 'the app is active; the recovery codes', schema: a.recoveryCodesResponse },
+      400: { description: 'the code is wrong (`details.code`); nothing changed', schema: s.errorResponse },
+      409: { description: 'no authenticator app is being enrolled', schema: s.errorResponse },
+    },
+  },
+  {
+    method: 'delete',
+    path: USER_PATHS.accountTotp,
+    operationId: 'removeTotp',
+    summary:
+      'Removes the authenticator app, proven by a current code or a recovery code (counted like a sign-in); ' +
+      'the recovery codes go with the last second factor',
+    access: 'bearer',
+    scope: 'account',
+    tag: 'account',
+    body: a.codeBody,
+    responses: {
+      ...noContent,
+      400: { description: 'the code is wrong (`details.code`)', schema: s.errorResponse },
+      404: { description: 'no authenticator app is enrolled', schema: s.errorResponse },
+      429: { description: 'too many wrong codes: locked, see Retry-After', schema: s.errorResponse },
+    },
+  },
+  {
+    method: 'post',
+    path: USER_PATHS.accountRecoveryCodes,
+    operationId: 'regenerateRecoveryCodes',
+    summary: 'Replaces the recovery codes with ten new ones, in this answer only',
+    access: 'bearer',
+    scope: 'account',
+    tag: 'account',
+    responses: {
+      200: { description: 'the new recovery codes', schema: a.recoveryCodesResponse },
+      409: { description: 'the account has no second factor', schema: s.errorResponse },
+    },
+  },
+  {
+    method: 'delete',
+    path: USER_PATHS.accountPasskey,
+    operationId: 'removePasskey',
+    summary: "Removes one of the caller's passkeys",
+    access: 'bearer',
+    scope: 'account',
+    tag: 'account',
     responses: noContent,
   },
   {
