@@ -25,10 +25,13 @@ import type { Config } from './config';
 import type { DatabaseOptions } from './db/database';
 import { ConnectionDrain, type ShutdownState } from './http/drain';
 import {
+  accountPageGuard,
+  accountRouter,
   createPages,
   interactionConfiguration,
   interactionRouter,
   notFoundPage,
+  passkeyRouter,
   type Pages,
 } from './interactions';
 import { startKeyRefreshJob } from './jobs/key-refresh';
@@ -90,6 +93,32 @@ function hostRouters(parts: NodeParts, provider: Provider): Router[] {
     logger,
     rateLimits: services.rateLimits,
     proxy: config.proxy,
+    mfa: services.mfa,
+    mfaRequiredRoles: config.mfa.requiredRoles,
+  });
+  // /account/mfa, signed in through the provider as its own client gatehouse-account.
+  const accountSession = { provider, accounts: services.accounts, secretKey: config.secretKey };
+  const account = accountRouter({
+    ...accountSession,
+    issuer: config.issuer,
+    stateTtlSeconds: config.ttl.interaction,
+    mfa: services.mfa,
+    pages,
+    logger,
+    rateLimits: services.rateLimits,
+    proxy: config.proxy,
+  });
+  // Passkeys: the ceremonies of the login (under /interaction), of /account/mfa, and their scripts.
+  const passkeys = passkeyRouter({
+    accountPages: accountPageGuard(accountSession),
+    provider,
+    passkeys: services.passkeys,
+    accounts: services.accounts,
+    pages,
+    logger,
+    rateLimits: services.rateLimits,
+    proxy: config.proxy,
+    secretKey: config.secretKey,
   });
   // The integrator routes (/api/request-otp, /api/token/*) come before any catch-all /api router.
   const integrator = createIntegratorRouter({
@@ -110,6 +139,8 @@ function hostRouters(parts: NodeParts, provider: Provider): Router[] {
     // CORS for all of /api first; the sidecar API (with its /api catch-all 404) after the integrator.
     parts.apiCors,
     interactions,
+    passkeys,
+    account,
     integrator,
     ...createApiRouters(services, provider),
   ];
@@ -136,7 +167,7 @@ async function bindProvider(
     },
     {
       // Error, logout and signed-out pages, first-party consent, ui_locales_supported.
-      configuration: interactionConfiguration({ accounts: services.accounts, pages }),
+      configuration: interactionConfiguration({ accounts: services.accounts, pages, issuer: config.issuer }),
       // Unknown routes fall through the host to the provider, which would answer a bare 404.
       notFound: notFoundPage(pages),
     },

@@ -4,6 +4,7 @@
  * without it; nothing below the node and the CLI imports this module.
  */
 import path from 'node:path';
+import { PasskeyCeremonies } from './accounts/mfa/passkeys';
 import { MfaStore } from './accounts/mfa/store';
 import { OtpStore } from './accounts/otp';
 import { RoleStore } from './accounts/roles';
@@ -25,6 +26,8 @@ export interface Stores {
   otps: OtpStore;
   /** Second factors: authenticator apps, recovery codes, passkeys. */
   mfa: MfaStore;
+  /** The WebAuthn ceremonies (register, sign in) of passkeys. */
+  passkeys: PasskeyCeremonies;
   roles: RoleStore;
   keys: KeyStore;
   /** The request limits, counted in the database so that every node shares them. */
@@ -54,6 +57,7 @@ export function createStores(config: Config, db: Database): Stores {
       throttle: accounts.throttle,
       revokeState: revokeAccountState,
     }),
+    passkeys: new PasskeyCeremonies(db, config.mfa.webauthn),
     roles: new RoleStore(db),
     keys: new KeyStore(db, config.secretKey),
     rateLimits: createRateLimits(db, config.rateLimits),

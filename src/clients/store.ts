@@ -9,6 +9,17 @@ import { isStorableText } from '../db/text';
 import { CLIENTS_CHANNEL, ClientCache } from './cache';
 import { DEFAULT_CLIENT_SCOPE } from './scope';
 
+/**
+ * Ids of the clients Gatehouse itself defines in the provider's configuration (the account pages'
+ * `gatehouse-account`). A static client shadows a stored one of the same id, so none may be stored.
+ */
+export const RESERVED_CLIENT_IDS: ReadonlySet<string> = new Set(['gatehouse-account']);
+
+/** Whether the id belongs to one of Gatehouse's own clients (RESERVED_CLIENT_IDS). */
+export function isReservedClientId(clientId: string): boolean {
+  return RESERVED_CLIENT_IDS.has(clientId);
+}
+
 export type StoredClient = ClientMetadata & { client_id: string; first_party?: boolean };
 
 interface ClientRow {
@@ -139,6 +150,7 @@ export class ClientStore {
    */
   async create(input: NewClient): Promise<{ client: StoredClient; secret: string | null }> {
     const clientId = input.clientId ?? `gh_${randomBytes(12).toString('base64url')}`;
+    if (isReservedClientId(clientId)) throw new Error(`client ${clientId} is reserved`);
     const secret = input.public ? null : generateSecret();
     const client = buildClientMetadata(input, clientId, secret);
     if (!(await this.insert(client))) throw new Error(`client ${clientId} already exists`);

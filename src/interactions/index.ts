@@ -8,6 +8,7 @@ import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { AccountStore } from '../accounts/store';
 import type { ProviderExtensions } from '../oidc/provider';
+import { accountClient } from './account/client';
 import { renderNotFound } from './not-found';
 import { createPageConfiguration } from './provider-pages';
 import { createInteractionRouter, type InteractionDeps } from './routes';
@@ -15,15 +16,25 @@ import type { Pages } from './views';
 
 export { createPages, type Pages } from './views';
 export type { InteractionDeps } from './routes';
+export { createPasskeyRouter as passkeyRouter, type PasskeyRouteDeps } from './passkeys';
+export { createAccountRouter as accountRouter, type AccountRouterDeps } from './account/router';
+export { accountPageGuard } from './account/session';
 
 /** The router of the pages, for the host. */
 export function interactionRouter(deps: InteractionDeps): Router {
   return createInteractionRouter(deps);
 }
 
-/** The provider's own pages: errors, logout and signed-out, first-party consent, page languages. */
-export function interactionConfiguration(deps: { accounts: AccountStore; pages: Pages }): ProviderExtensions {
-  return createPageConfiguration(deps);
+/**
+ * The provider's own pages: errors, logout and signed-out, first-party consent, page languages; and
+ * the account pages' own client, `gatehouse-account` (account/client.ts), a static client of `issuer`.
+ */
+export function interactionConfiguration(deps: {
+  accounts: AccountStore;
+  pages: Pages;
+  issuer: string;
+}): ProviderExtensions {
+  return { ...createPageConfiguration(deps), clients: [accountClient(deps.issuer)] };
 }
 
 /** The page (or JSON) for a route nothing answered; the provider mounts it innermost. */

@@ -8,11 +8,14 @@
  * interaction cookie, which a cross-site POST does not carry, so a forged form finds no interaction.
  * A same-site page (a sibling subdomain, another port on localhost) would carry the cookie but cannot
  * know the uid; browsers that send Fetch Metadata get a plain refusal for anything not same-origin.
+ *
+ * The second step of a sign-in (a second factor, enrollment, step-up) is second-factor.ts.
  */
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { errors, type Interaction, type Provider } from 'oidc-provider';
 import type { AccountStore, AuthResult } from '../accounts/store';
+import type { MfaStore } from '../accounts/mfa/store';
 import { MAX_USERNAME_LENGTH } from '../accounts/username';
 import { GatehouseError } from '../errors';
 import { bodyOf, parseBody } from '../http/body';
@@ -23,7 +26,8 @@ import type { RateLimits } from '../security/rate-limits';
 import { sourceOf } from '../security/source';
 import { accountByConsent, adminByConsent, describeRequest, grantMissing } from './consent';
 import { createErrorPage } from './error-page';
-import { requestLanguage } from './i18n';
+import { createInteractionKit, setRetryAfter, stepUrl } from './interaction-kit';
+import { createSecondFactor } from './second-factor';
 import { STYLESHEET_PATH, type Pages } from './views';
 
 export interface InteractionDeps {
@@ -36,13 +40,14 @@ export interface InteractionDeps {
   rateLimits: RateLimits;
   /** PROXY: the source is the last X-Forwarded-For entry. */
   proxy: boolean;
+  /** The second factors of the second step (codes, enrollment, whether passkeys exist). */
+  mfa: Pick<MfaStore, 'hasSecondFactor' | 'verifyCode' | 'startTotp' | 'confirmTotp' | 'passkeys'>;
+  /** MFA_REQUIRED_ROLES: accounts with one of these roles sign in with two factors. */
+  mfaRequiredRoles: readonly string[];
 }
 
 /** Form posts are a few short fields. */
 const FORM_LIMIT_BYTES = 16 * 1024;
-
-const stepUrl = (uid: string, step?: string) =>
-  `${INTERACTION_PATH}/${encodeURIComponent(uid)}${step ? `/${step}` : ''}`;
 
 type LoginProblem = 'missing' | 'rate_limited' | Extract<AuthResult, { ok: false }>['reason'];
 
@@ -59,31 +64,9 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   const { provider, accounts, pages, logger } = deps;
   const router = new Router();
   const form = parseBody({ limitBytes: FORM_LIMIT_BYTES, types: ['form'] });
-
-  /** The interaction of this browser, which must be the one in the path. */
-  async function loadInteraction(ctx: Context): Promise<Interaction> {
-    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
-    if (interaction.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction session mismatch');
-    ctx.state.language = requestLanguage(pages.catalog, ctx, interaction.params);
-    return interaction;
-  }
-
-  async function clientName(interaction: Interaction): Promise<string> {
-    const clientId = String(interaction.params.client_id);
-    const client = await provider.Client.find(clientId);
-    return client?.clientName ?? clientId;
-  }
-
-  async function render(
-    ctx: Context,
-    view: string,
-    status: number,
-    locals: Record<string, unknown> & { title: string },
-  ) {
-    ctx.status = status;
-    ctx.type = 'html';
-    ctx.body = await pages.render(view, ctx.state.language as string, locals);
-  }
+  const kit = createInteractionKit({ provider, pages });
+  const { loadInteraction, clientName, render, backToCurrentStep } = kit;
+  const secondFactor = createSecondFactor(deps, kit);
 
   async function renderLogin(
     ctx: Context,
@@ -99,6 +82,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       client: await clientName(interaction),
       action: stepUrl(interaction.uid, 'login'),
       abortAction: stepUrl(interaction.uid, 'abort'),
+      passkeyOptionsAction: stepUrl(interaction.uid, 'passkey/options'),
       username,
       usernameMaxLength: MAX_USERNAME_LENGTH,
       error: problem ? t(problem.message) : null,
@@ -131,12 +115,6 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     });
     ctx.status = 303;
     ctx.redirect(returnTo);
-  }
-
-  /** A post for a step the interaction is not at (a resubmitted form): show the current step. */
-  function backToCurrentStep(ctx: Context, interaction: Interaction): void {
-    ctx.status = 303;
-    ctx.redirect(stepUrl(interaction.uid));
   }
 
   async function pageHeaders(ctx: Context, next: Next): Promise<void> {
@@ -180,6 +158,8 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const interaction = await loadInteraction(ctx);
     switch (interaction.prompt.name) {
       case 'login':
+        // A password shown and a second factor to come, or a step-up of the session: the second step.
+        if (await secondFactor.showSecondStep(ctx, interaction)) return;
         return renderLogin(ctx, interaction);
       case 'consent':
         return renderConsent(ctx, interaction);
@@ -204,16 +184,14 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
 
     const outcome = await accounts.authenticate(username, password);
     if (!outcome.ok) {
-      if (outcome.reason === 'locked' && outcome.lockedUntil)
-        ctx.set(
-          'Retry-After',
-          String(Math.max(1, Math.ceil((outcome.lockedUntil.getTime() - Date.now()) / 1000))),
-        );
+      if (outcome.reason === 'locked') setRetryAfter(ctx, outcome.lockedUntil);
       return renderLogin(ctx, interaction, { username, problem: outcome.reason });
     }
-    // A login replaces whatever an earlier submission of this interaction said.
-    await finish(ctx, { login: { accountId: outcome.account.id, amr: ['pwd'] } }, false);
+    // Finished here with one factor, or held for the second (second-factor.ts).
+    await secondFactor.afterPassword(ctx, interaction, outcome.account);
   });
+
+  secondFactor.register(router, post);
 
   router.post(
     'submitConsent',
@@ -257,7 +235,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   );
 
   // A step's URL opened directly (a bookmark, a reload after the redirect): show the current step.
-  for (const step of ['login', 'confirm', 'abort']) {
+  for (const step of ['login', 'confirm', 'abort', 'mfa', 'enroll', 'enroll/done']) {
     router.get(`${INTERACTION_PATH}/:uid/${step}`, ...page, function redirectToStep(ctx) {
       ctx.status = 303;
       ctx.redirect(stepUrl(ctx.params.uid!));

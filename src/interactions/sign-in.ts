@@ -109,14 +109,28 @@ export async function finishSignIn(
   accountId: string,
   methods: Method[],
 ): Promise<void> {
+  const returnTo = await signInResult(provider, ctx, interaction, accountId, methods);
+  ctx.status = 303;
+  ctx.redirect(returnTo);
+}
+
+/**
+ * Finishes the login like `finishSignIn`, for a script's fetch() (the passkey ceremonies): returns the
+ * provider's next step instead of redirecting, and the script navigates there.
+ */
+export async function signInResult(
+  provider: Provider,
+  ctx: Context,
+  interaction: Interaction,
+  accountId: string,
+  methods: Method[],
+): Promise<string> {
   const { amr, acr } = signInMethods(methods);
-  const returnTo = await provider.interactionResult(
+  return provider.interactionResult(
     ctx.req,
     ctx.res,
     { login: { accountId, amr, acr: reportedAcr(acr, requestedAcrs(interaction)) } },
     // A login replaces whatever an earlier submission of this interaction said.
     { mergeWithLastSubmission: false },
   );
-  ctx.status = 303;
-  ctx.redirect(returnTo);
 }

@@ -298,3 +298,24 @@ export async function holdInteractionState(
   interaction.result = state as Interaction['result'];
   await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
 }
+
+/** The person signed in to the provider in this browser, as the account pages read it. */
+export interface SignedInSession {
+  accountId: string;
+  amr: string[];
+  acr: string | undefined;
+  /** Stable for the session's life (a new login keeps it; lib/models/session.js resetIdentifier). */
+  uid: string;
+}
+
+/**
+ * The provider session of the browser making a request outside the provider's routes (the account
+ * pages): lib/models/session.js Session.get reads the signed session cookie with the provider's own
+ * cookie jar and keys, and for a visitor without one instantiates an empty session without saving it
+ * (only the library's session middleware, lib/shared/session.js, saves); that one is dropped here.
+ */
+export async function signedInSession(provider: Provider, ctx: Context): Promise<SignedInSession | null> {
+  const session = await provider.Session.get(ctx);
+  if (!session.accountId) return null;
+  return { accountId: session.accountId, amr: session.amr ?? [], acr: session.acr, uid: session.uid };
+}

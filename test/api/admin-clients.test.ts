@@ -116,6 +116,12 @@ describe('clients', () => {
     });
     expect(taken.status).toBe(409);
     expect(taken.body).toEqual({ error: 'conflict', error_description: 'the client_id is taken' });
+    // Gatehouse's own account-page client lives in the provider's configuration, never in the registry.
+    const reserved = await api(node, 'POST', '/api/admin/clients', {
+      token: admin,
+      json: { client_id: 'gatehouse-account', client_name: 'Shadow', grant_types: ['client_credentials'] },
+    });
+    expect(reserved.status).toBe(409);
     expect((await node.services.clients.list()).length).toBe(before);
   });
 

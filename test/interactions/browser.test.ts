@@ -9,12 +9,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import axe from 'axe-core';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { accessibilityProblems, launchChromium, watchBrowser } from '../support/chromium';
 import { ALICE } from '../support/fixtures';
 import { freePort, startTestServer, type TestServer } from '../support/server';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = path.resolve(__dirname, '..', '..', 'test-output');
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -71,20 +70,7 @@ beforeAll(async () => {
     policy_uri: 'https://example.com/privacy',
   });
   rp = await startRelyingParty(node.issuer, port);
-  // launch() gives Chromium a fresh temporary profile (user-data-dir) and removes it on close.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 60000);
 
 afterAll(async () => {
@@ -93,36 +79,9 @@ afterAll(async () => {
   await node?.stop();
 });
 
-/** axe-core in the page (evaluated over the DevTools protocol, which the page's CSP does not govern). */
-async function accessibilityProblems(page: Page): Promise<string[]> {
-  await page.evaluate(axe.source);
-  // Expressions as strings: they run in the page, where the DOM exists (this file is typed for Node).
-  const results = (await page.evaluate(
-    "axe.run(document, { resultTypes: ['violations'] })",
-  )) as axe.AxeResults;
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
-/** What went wrong in the browser: CSP refusals, failed loads, and Gatehouse's 4xx/5xx answers. */
-function watch(context: BrowserContext): { blocked: string[]; gatehouseErrors: string[] } {
-  const seen = { blocked: [] as string[], gatehouseErrors: [] as string[] };
-  context.on('console', (message) => {
-    if (/Content.Security.Policy|Refused to/i.test(message.text())) seen.blocked.push(message.text());
-  });
-  context.on('requestfailed', (request) => seen.blocked.push(`failed: ${request.url()}`));
-  context.on('response', (response) => {
-    if (response.url().startsWith(node.issuer) && response.status() >= 400) {
-      seen.gatehouseErrors.push(`${response.status()} ${new URL(response.url()).pathname}`);
-    }
-  });
-  return seen;
-}
-
 it('signs alice in through the login and consent pages and back to the relying party, then signs out', async () => {
   const context = await browser.newContext({ viewport: { width: 1024, height: 860 }, locale: 'en-US' });
-  const problems = watch(context);
+  const problems = watchBrowser(context, node.issuer);
   const page = await context.newPage();
   try {
     await page.goto(rpUrl);
@@ -197,7 +156,7 @@ it('fits a phone screen, in German', async () => {
     hasTouch: true,
     locale: 'de-DE',
   });
-  const problems = watch(context);
+  const problems = watchBrowser(context, node.issuer);
   const page = await context.newPage();
   try {
     await page.goto(`${rpUrl}/login`);

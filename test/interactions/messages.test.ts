@@ -59,24 +59,42 @@ describe('message files', () => {
 
 describe('templates', () => {
   const templates = fs.readdirSync(VIEWS_DIR).filter((name) => name.endsWith('.ejs'));
+  const partials = fs
+    .readdirSync(path.join(VIEWS_DIR, 'partials'))
+    .filter((name) => name.endsWith('.ejs'))
+    .map((name) => `partials/${name}`);
 
-  it('are the layout and the five pages', () => {
+  it('are the layout, the pages and their partials', () => {
     expect(templates.sort()).toEqual([
+      'account-mfa.ejs',
       'consent.ejs',
+      'enroll.ejs',
       'error.ejs',
       'layout.ejs',
       'logged-out.ejs',
       'login.ejs',
       'logout.ejs',
+      'recovery-codes.ejs',
+      'second-factor.ejs',
+    ]);
+    expect(partials.sort()).toEqual([
+      'partials/passkey-register.ejs',
+      'partials/passkey-second-factor.ejs',
+      'partials/passkey-sign-in.ejs',
+      'partials/totp-setup.ejs',
     ]);
   });
 
-  it.each(templates)(
-    '%s escapes its output (raw output only for the layout body) and has no text of its own',
+  it.each([...templates, ...partials])(
+    '%s escapes its output (raw output only for the layout body and partials) and has no text of its own',
     (name) => {
       const source = fs.readFileSync(path.join(VIEWS_DIR, name), 'utf8');
-      const raw = [...source.matchAll(/<%-\s*([^%]*?)\s*%>/g)].map((m) => m[1]);
-      expect(raw).toEqual(name === 'layout.ejs' ? ['body'] : []);
+      const raw = [...source.matchAll(/<%-\s*([^%]*?)\s*%>/g)].map((m) => m[1]!);
+      // An include renders another template of views/partials, which escapes its own output.
+      const unescaped = raw.filter(
+        (expression) => !/^include\('partials\/[\w-]+'(, \{[^}]*\})?\)$/.test(expression),
+      );
+      expect(unescaped).toEqual(name === 'layout.ejs' ? ['body'] : []);
       const text = source
         .replace(/<%[\s\S]*?%>/g, '')
         .replace(/<[^>]*>/g, '')

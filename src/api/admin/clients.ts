@@ -5,7 +5,12 @@
  */
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
-import { buildClientMetadata, type ClientStore, type StoredClient } from '../../clients/store';
+import {
+  buildClientMetadata,
+  isReservedClientId,
+  type ClientStore,
+  type StoredClient,
+} from '../../clients/store';
 import { STAND_IN_SECRET, validateClientMetadata, type ClientPolicy } from '../../clients/validate';
 import { badRequest, conflict, notFound } from '../../errors';
 import { validateClientSchema } from '../../oidc/internals';
@@ -64,7 +69,10 @@ export function createClient({ clients, provider, policy }: ClientAdminDeps) {
       buildClientMetadata(input, body.client_id ?? 'validation', body.public ? null : STAND_IN_SECRET),
       policy,
     );
-    if (body.client_id && (await clients.findMetadata(body.client_id)))
+    if (
+      body.client_id &&
+      (isReservedClientId(body.client_id) || (await clients.findMetadata(body.client_id)))
+    )
       throw conflict('the client_id is taken');
     const { client, secret } = await clients.create(input);
     ctx.status = 201;

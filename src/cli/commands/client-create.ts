@@ -5,7 +5,7 @@
  * refuse to load is never stored.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { buildClientMetadata, publicMetadata } from '../../clients/store';
+import { buildClientMetadata, isReservedClientId, publicMetadata } from '../../clients/store';
 import { STAND_IN_SECRET, validateClientMetadata, type ClientSchemaCheck } from '../../clients/validate';
 import { SUPPORTED_SCOPES } from '../../oidc/claims';
 import { OTP_GRANT, PASSWORD_GRANT } from '../../oidc/grants/names';
@@ -110,7 +110,7 @@ export async function clientCreate(ctx: CommandContext, options: ClientCreateOpt
   if (field) throw usageError(`${FLAG_OF_FIELD[field] ?? field}: ${problem}`);
 
   const { clients } = await ctx.services();
-  if (options.id && (await clients.findMetadata(options.id)))
+  if (options.id && (isReservedClientId(options.id) || (await clients.findMetadata(options.id))))
     throw conflict(`client ${options.id} already exists`);
   const { client, secret } = await clients.create(input);
   if (secret) ctx.out.note('The client secret is shown only this once: store it now.');

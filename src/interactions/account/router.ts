@@ -1,0 +1,86 @@
+/**
+ * The account pages' router: /account/mfa and its forms, and /account/callback where the sign-in
+ * through Gatehouse's own authorization endpoint returns (sign-in.ts). Pages are never cached or
+ * indexed (they show a person's factors, and once their secrets); every failure is the error page.
+ *
+ * A post passes, in order: the same-origin check (Fetch Metadata), the form body, a signed-in
+ * session (without one, back to the page, which signs in first) and the session's form token.
+ */
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import { parseBody } from '../../http/body';
+import { errorHandler } from '../../http/errors';
+import type { Logger } from '../../log';
+import { createErrorPage } from '../error-page';
+import { ACCOUNT_PATHS } from './client';
+import { refuseCrossSite } from './csrf';
+import { createAccountHandlers, type AccountPageDeps, type AccountHandlers } from './handlers';
+import { checkFormToken, signedIn, type SignedIn } from './session';
+import { finishSignIn } from './sign-in';
+
+export interface AccountRouterDeps extends AccountPageDeps {
+  logger: Logger;
+}
+
+/** The forms are a few short fields (a code, the setup's otpauth URI, the form token). */
+const FORM_LIMIT_BYTES = 16 * 1024;
+
+type PostHandler = (ctx: Context, current: SignedIn) => Promise<void>;
+
+async function pageHeaders(ctx: Context, next: Next): Promise<void> {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('Pragma', 'no-cache');
+  ctx.set('X-Robots-Tag', 'noindex');
+  await next();
+}
+
+export function createAccountRouter(deps: AccountRouterDeps): Router {
+  const handlers: AccountHandlers = createAccountHandlers(deps);
+  const router = new Router();
+  const form = parseBody({ limitBytes: FORM_LIMIT_BYTES, types: ['form'] });
+  const renderFailures = errorHandler(deps.logger, {
+    format: 'page',
+    renderPage: createErrorPage(deps.pages),
+    message: 'account page failed',
+  });
+  const page = [pageHeaders, renderFailures] as const;
+
+  /** Signed in and carrying this session's form token, or no further. */
+  function signedInPost(handler: PostHandler) {
+    return async function checkSignedInPost(ctx: Context): Promise<void> {
+      const current = await signedIn(ctx, deps);
+      if (!current) {
+        ctx.status = 303;
+        ctx.redirect(ACCOUNT_PATHS.mfa);
+        return;
+      }
+      checkFormToken(ctx, deps, current.session);
+      await handler(ctx, current);
+    };
+  }
+  const post = (path: string, name: string, handler: PostHandler) =>
+    router.post(name, path, ...page, refuseCrossSite, form, signedInPost(handler));
+
+  router.get('showAccountMfa', ACCOUNT_PATHS.mfa, ...page, handlers.showMfa);
+  router.get('accountCallback', ACCOUNT_PATHS.callback, ...page, function accountCallback(ctx) {
+    finishSignIn(ctx, deps);
+  });
+  post(ACCOUNT_PATHS.startTotp, 'startAccountTotp', handlers.startTotp);
+  post(ACCOUNT_PATHS.confirmTotp, 'confirmAccountTotp', handlers.confirmTotp);
+  post(ACCOUNT_PATHS.removeTotp, 'removeAccountTotp', handlers.removeTotp);
+  post(ACCOUNT_PATHS.recoveryCodes, 'regenerateAccountRecoveryCodes', handlers.regenerateRecoveryCodes);
+  post(ACCOUNT_PATHS.removePasskey, 'removeAccountPasskey', handlers.removePasskey);
+
+  // A form's URL opened directly (a reload after a redirect, a bookmark): the page.
+  for (const path of [
+    ACCOUNT_PATHS.startTotp,
+    ACCOUNT_PATHS.confirmTotp,
+    ACCOUNT_PATHS.removeTotp,
+    ACCOUNT_PATHS.recoveryCodes,
+  ])
+    router.get(path, ...page, function redirectToAccountPage(ctx) {
+      ctx.status = 303;
+      ctx.redirect(ACCOUNT_PATHS.mfa);
+    });
+  return router;
+}
