@@ -17,8 +17,8 @@ import type { Account } from '../accounts/store';
 import { bodyOf } from '../http/body';
 import { INTERACTION_PATH } from '../oidc/provider';
 import type { RateLimits } from '../security/rate-limits';
-import { sourceOf } from '../security/source';
 import { stepUrl, type InteractionKit } from './interaction-kit';
+import { withinLoginLimit } from './page-guards';
 import { finishSignIn, holdPendingSignIn, type PendingSignIn } from './sign-in';
 import { redisplayTotpSetup, totpSetupLocals } from './totp-setup';
 import type { TotpEnrollment } from '../accounts/mfa/totp';
@@ -116,11 +116,7 @@ export function createEnrollment(deps: EnrollmentDeps, kit: InteractionKit): Enr
             ? renderPage(ctx, interaction, setup, problem)
             : renderSetup(ctx, interaction, held.account);
         };
-        const limit = await deps.rateLimits.consume('login', sourceOf(ctx.req, deps.proxy));
-        if (!limit.ok) {
-          ctx.set('Retry-After', String(limit.retryAfterSeconds));
-          return again('rate_limited');
-        }
+        if (!(await withinLoginLimit(ctx, deps))) return again('rate_limited');
         const code = typeof body.code === 'string' ? body.code.trim() : '';
         if (!code) return again('missing');
         const codes = await mfa.confirmTotp(held.account.id, code);

@@ -13,7 +13,6 @@
  * Posts from another site are refused by Fetch Metadata (Sec-Fetch-Site) as on the login form; the
  * verifying posts count towards the login rate limit of their source.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Router from '@koa/router';
@@ -25,16 +24,22 @@ import {
   type PasskeyCeremonies,
 } from '../accounts/mfa/passkeys';
 import type { AccountStore } from '../accounts/store';
-import { GatehouseError, badRequest } from '../errors';
+import { badRequest } from '../errors';
 import { bodyOf, parseBody } from '../http/body';
 import { errorHandler } from '../http/errors';
 import { INTERACTION_PATH } from '../oidc/provider';
 import type { Logger } from '../log';
 import type { RateLimits } from '../security/rate-limits';
-import { sourceOf } from '../security/source';
 import { accountPageGuard } from './account/session';
 import { requestLanguage, type Translate } from './i18n';
 import { createInteractionKit } from './interaction-kit';
+import {
+  refuseCrossSite,
+  serveStaticAsset,
+  staticAsset,
+  type StaticAsset,
+  withinLoginLimit,
+} from './page-guards';
 import { pendingSignIn, signInResult } from './sign-in';
 import { VIEWS_DIR, type Pages } from './views';
 
@@ -88,14 +93,8 @@ const REFUSAL_MESSAGES: Record<CeremonyRefusal, string> = {
   duplicate: 'passkey.error.duplicate',
 };
 
-interface Asset {
-  body: Buffer;
-  etag: string;
-}
-
-function loadAsset(file: string): Asset {
-  const body = fs.readFileSync(file);
-  return { body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` };
+function loadAsset(file: string): StaticAsset {
+  return staticAsset(fs.readFileSync(file));
 }
 
 /** The UMD bundle of @simplewebauthn/browser (global `SimpleWebAuthnBrowser`). */
@@ -117,23 +116,13 @@ export function createPasskeyRouter(deps: PasskeyRouteDeps): Router {
   const kit = createInteractionKit({ provider, pages });
   const router = new Router();
   const json = parseBody({ limitBytes: JSON_LIMIT_BYTES, types: ['json'] });
-  const scripts: Record<string, Asset> = {
+  const scripts: Record<string, StaticAsset> = {
     [PASSKEY_SCRIPT_PATH]: loadAsset(path.join(VIEWS_DIR, 'assets', 'passkeys.js')),
     [WEBAUTHN_BROWSER_PATH]: loadAsset(browserBundlePath()),
   };
 
   for (const [assetPath, asset] of Object.entries(scripts)) {
-    router.get(assetPath, function getScript(ctx) {
-      ctx.set('Cache-Control', 'public, max-age=3600');
-      ctx.set('ETag', asset.etag);
-      ctx.type = 'text/javascript; charset=utf-8';
-      ctx.status = 200;
-      if (ctx.fresh) {
-        ctx.status = 304;
-        return;
-      }
-      ctx.body = asset.body;
-    });
+    router.get(assetPath, serveStaticAsset(asset, 'text/javascript; charset=utf-8'));
   }
 
   async function apiHeaders(ctx: Context, next: Next): Promise<void> {
@@ -143,18 +132,9 @@ export function createPasskeyRouter(deps: PasskeyRouteDeps): Router {
     await next();
   }
 
-  async function refuseCrossSite(ctx: Context, next: Next): Promise<void> {
-    const site = ctx.get('sec-fetch-site');
-    if (site && site !== 'same-origin' && site !== 'none')
-      throw new GatehouseError('access_denied', 403, 'the request was not sent from this site');
-    await next();
-  }
-
   /** Counted before anything else, with the login form's posts of this source. */
   async function limitLogins(ctx: Context, next: Next): Promise<void> {
-    const limit = await deps.rateLimits.consume('login', sourceOf(ctx.req, deps.proxy));
-    if (!limit.ok) {
-      ctx.set('Retry-After', String(limit.retryAfterSeconds));
+    if (!(await withinLoginLimit(ctx, deps))) {
       const t = pages.catalog.translator(requestLanguage(pages.catalog, ctx));
       return refuse(ctx, 429, 'too_many_requests', t('login.error.rateLimited'));
     }
@@ -162,7 +142,12 @@ export function createPasskeyRouter(deps: PasskeyRouteDeps): Router {
   }
 
   const answerFailures = errorHandler(logger, { format: 'json', message: 'passkey ceremony failed' });
-  const post = [apiHeaders, answerFailures, refuseCrossSite, json] as const;
+  const post = [
+    apiHeaders,
+    answerFailures,
+    refuseCrossSite('the request was not sent from this site'),
+    json,
+  ] as const;
 
   /** The interaction, at its login prompt (a passkey answers nothing else). */
   async function loginInteraction(ctx: Context): Promise<{ interaction: Interaction; t: Translate } | null> {

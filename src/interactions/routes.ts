@@ -12,7 +12,7 @@
  * The second step of a sign-in (a second factor, enrollment, step-up) is second-factor.ts.
  */
 import Router from '@koa/router';
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import { errors, type Interaction, type Provider } from 'oidc-provider';
 import type { AccountStore, AuthResult } from '../accounts/store';
 import type { MfaStore } from '../accounts/mfa/store';
@@ -23,10 +23,16 @@ import { errorHandler } from '../http/errors';
 import { INTERACTION_PATH } from '../oidc/provider';
 import type { Logger } from '../log';
 import type { RateLimits } from '../security/rate-limits';
-import { sourceOf } from '../security/source';
 import { accountByConsent, adminByConsent, describeRequest, grantMissing } from './consent';
 import { createErrorPage } from './error-page';
 import { createInteractionKit, setRetryAfter, stepUrl } from './interaction-kit';
+import {
+  FORM_LIMIT_BYTES,
+  pageHeaders,
+  refuseCrossSite,
+  serveStaticAsset,
+  withinLoginLimit,
+} from './page-guards';
 import { createSecondFactor } from './second-factor';
 import { STYLESHEET_PATH, type Pages } from './views';
 
@@ -45,9 +51,6 @@ export interface InteractionDeps {
   /** MFA_REQUIRED_ROLES: accounts with one of these roles sign in with two factors. */
   mfaRequiredRoles: readonly string[];
 }
-
-/** Form posts are a few short fields. */
-const FORM_LIMIT_BYTES = 16 * 1024;
 
 type LoginProblem = 'missing' | 'rate_limited' | Extract<AuthResult, { ok: false }>['reason'];
 
@@ -117,14 +120,6 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     ctx.redirect(returnTo);
   }
 
-  async function pageHeaders(ctx: Context, next: Next): Promise<void> {
-    // Interaction pages carry the person's state: never cached, never indexed.
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('Pragma', 'no-cache');
-    ctx.set('X-Robots-Tag', 'noindex');
-    await next();
-  }
-
   // The one error handler, answering with the error page whatever the Accept header says.
   const renderFailures = errorHandler(logger, {
     format: 'page',
@@ -132,27 +127,10 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     message: 'interaction failed',
   });
 
-  async function refuseCrossSite(ctx: Context, next: Next): Promise<void> {
-    const site = ctx.get('sec-fetch-site');
-    if (site && site !== 'same-origin' && site !== 'none')
-      throw new GatehouseError('access_denied', 403, 'the form was not submitted from this site');
-    await next();
-  }
-
-  router.get('getStylesheet', STYLESHEET_PATH, function getStylesheet(ctx) {
-    ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.set('ETag', pages.stylesheet.etag);
-    ctx.type = 'text/css; charset=utf-8';
-    ctx.status = 200;
-    if (ctx.fresh) {
-      ctx.status = 304;
-      return;
-    }
-    ctx.body = pages.stylesheet.body;
-  });
+  router.get('getStylesheet', STYLESHEET_PATH, serveStaticAsset(pages.stylesheet, 'text/css; charset=utf-8'));
 
   const page = [pageHeaders, renderFailures] as const;
-  const post = [...page, refuseCrossSite, form] as const;
+  const post = [...page, refuseCrossSite(), form] as const;
 
   router.get('showInteraction', `${INTERACTION_PATH}/:uid`, ...page, async function showInteraction(ctx) {
     const interaction = await loadInteraction(ctx);
@@ -175,11 +153,8 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const username = typeof body.username === 'string' ? body.username.trim() : '';
     const password = typeof body.password === 'string' ? body.password : '';
     // Counted before anything else: a refused post costs no password check and no lockout count.
-    const limit = await deps.rateLimits.consume('login', sourceOf(ctx.req, deps.proxy));
-    if (!limit.ok) {
-      ctx.set('Retry-After', String(limit.retryAfterSeconds));
+    if (!(await withinLoginLimit(ctx, deps)))
       return renderLogin(ctx, interaction, { username, problem: 'rate_limited' });
-    }
     if (!username || !password) return renderLogin(ctx, interaction, { username, problem: 'missing' });
 
     const outcome = await accounts.authenticate(username, password);

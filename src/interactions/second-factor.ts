@@ -22,9 +22,9 @@ import { bodyOf } from '../http/body';
 import { INTERACTION_PATH } from '../oidc/provider';
 import { STEP_UP_REASONS } from '../oidc/step-up';
 import type { RateLimits } from '../security/rate-limits';
-import { sourceOf } from '../security/source';
 import { createEnrollment, type Pending } from './enrollment';
 import { setRetryAfter, stepUrl, type InteractionKit } from './interaction-kit';
+import { withinLoginLimit } from './page-guards';
 import { finishSignIn, holdPendingSignIn, pendingSignIn, secondFactorStep } from './sign-in';
 
 export interface SecondFactorDeps {
@@ -167,11 +167,8 @@ export function createSecondFactor(deps: SecondFactorDeps, kit: InteractionKit):
         // No password shown (or shown too long ago): the login page.
         if (!held) return kit.backToCurrentStep(ctx, interaction);
         // Counted before anything else: a refused post costs no code check and no lockout count.
-        const limit = await deps.rateLimits.consume('login', sourceOf(ctx.req, deps.proxy));
-        if (!limit.ok) {
-          ctx.set('Retry-After', String(limit.retryAfterSeconds));
+        if (!(await withinLoginLimit(ctx, deps)))
           return renderCodePage(ctx, interaction, held.account, 'rate_limited');
-        }
         const body = bodyOf(ctx);
         const code = typeof body.otp === 'string' ? body.otp.trim() : '';
         if (!code) return renderCodePage(ctx, interaction, held.account, 'missing');

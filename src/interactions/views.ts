@@ -7,9 +7,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import type Koa from 'koa';
 import koaEjs from 'koa-ejs';
+import { staticAsset, type StaticAsset } from './page-guards';
 import { loadCatalog, type Catalog, type Translate } from './i18n';
 
 /** views/ at the repository root, both from src/interactions (tests) and dist/interactions. */
@@ -28,7 +28,7 @@ export interface PageLocals {
 export interface Pages {
   catalog: Catalog;
   /** The stylesheet's bytes and a strong ETag for it. */
-  stylesheet: { body: Buffer; etag: string };
+  stylesheet: StaticAsset;
   /** Renders `view` inside the layout, in `language`. */
   render(
     view: string,
@@ -47,7 +47,7 @@ export function createPages(root: string = VIEWS_DIR): Pages {
   const css = fs.readFileSync(path.join(root, 'assets', 'gatehouse.css'));
   return {
     catalog,
-    stylesheet: { body: css, etag: `"${createHash('sha256').update(css).digest('base64url')}"` },
+    stylesheet: staticAsset(css),
     async render(view, language, locals) {
       const t = catalog.translator(language);
       const page: PageLocals = { ...locals, lang: language, t, stylesheet: STYLESHEET_PATH };

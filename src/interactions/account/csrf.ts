@@ -1,14 +1,13 @@
 /**
  * Forged form posts to the account pages. Two independent checks, since these forms change how a
  * person signs in:
- * - Fetch Metadata: a browser that sends `Sec-Fetch-Site` says whether the form came from this
- *   origin; anything else is refused (as the login pages do).
+ * - Fetch Metadata (page-guards.ts refuseCrossSite, as on the login pages): a browser that sends
+ *   `Sec-Fetch-Site` says whether the form came from this origin; anything else is refused.
  * - A form token bound to the provider session: HMAC-SHA256 under SECRET_KEY of the session's uid
  *   (the "HMAC based token" of the OWASP CSRF cheat sheet). Another site cannot read it; a session
  *   signed in later gets another one; compared in constant time.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Context, Next } from 'koa';
 import { GatehouseError } from '../../errors';
 
 /** The form field every account form carries. */
@@ -32,11 +31,3 @@ export function formTokenMatches(secretKey: string, sessionUid: string, presente
 
 export const refusedFormToken = () =>
   new GatehouseError('access_denied', 403, 'the form token is missing or does not match this session');
-
-/** Refuses a post that the browser says came from another site (Fetch Metadata, W3C). */
-export async function refuseCrossSite(ctx: Context, next: Next): Promise<void> {
-  const site = ctx.get('sec-fetch-site');
-  if (site && site !== 'same-origin' && site !== 'none')
-    throw new GatehouseError('access_denied', 403, 'the form was not submitted from this site');
-  await next();
-}

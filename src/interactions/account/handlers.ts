@@ -10,9 +10,9 @@ import type { TotpEnrollment } from '../../accounts/mfa/totp';
 import { GatehouseError, notFound } from '../../errors';
 import { bodyOf } from '../../http/body';
 import type { RateLimits } from '../../security/rate-limits';
-import { sourceOf } from '../../security/source';
 import { requestLanguage } from '../i18n';
 import { setRetryAfter } from '../interaction-kit';
+import { withinLoginLimit } from '../page-guards';
 import { redisplayTotpSetup, totpSetupLocals } from '../totp-setup';
 import type { Pages } from '../views';
 import { ACCOUNT_PATHS } from './client';
@@ -114,9 +114,7 @@ export function createAccountHandlers(deps: AccountPageDeps) {
 
   /** Whether this source may try another code (the login form's limit); answers the page if not. */
   async function withinRateLimit(ctx: Context, retry: () => Promise<void>): Promise<boolean> {
-    const limit = await deps.rateLimits.consume('login', sourceOf(ctx.req, deps.proxy));
-    if (limit.ok) return true;
-    ctx.set('Retry-After', String(limit.retryAfterSeconds));
+    if (await withinLoginLimit(ctx, deps)) return true;
     await retry();
     return false;
   }

@@ -7,13 +7,13 @@
  * session (without one, back to the page, which signs in first) and the session's form token.
  */
 import Router from '@koa/router';
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import { parseBody } from '../../http/body';
 import { errorHandler } from '../../http/errors';
 import type { Logger } from '../../log';
 import { createErrorPage } from '../error-page';
 import { ACCOUNT_PATHS } from './client';
-import { refuseCrossSite } from './csrf';
+import { FORM_LIMIT_BYTES, pageHeaders, refuseCrossSite } from '../page-guards';
 import { createAccountHandlers, type AccountPageDeps, type AccountHandlers } from './handlers';
 import { checkFormToken, signedIn, type SignedIn } from './session';
 import { finishSignIn } from './sign-in';
@@ -22,17 +22,7 @@ export interface AccountRouterDeps extends AccountPageDeps {
   logger: Logger;
 }
 
-/** The forms are a few short fields (a code, the setup's otpauth URI, the form token). */
-const FORM_LIMIT_BYTES = 16 * 1024;
-
 type PostHandler = (ctx: Context, current: SignedIn) => Promise<void>;
-
-async function pageHeaders(ctx: Context, next: Next): Promise<void> {
-  ctx.set('Cache-Control', 'no-store');
-  ctx.set('Pragma', 'no-cache');
-  ctx.set('X-Robots-Tag', 'noindex');
-  await next();
-}
 
 export function createAccountRouter(deps: AccountRouterDeps): Router {
   const handlers: AccountHandlers = createAccountHandlers(deps);
@@ -59,7 +49,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     };
   }
   const post = (path: string, name: string, handler: PostHandler) =>
-    router.post(name, path, ...page, refuseCrossSite, form, signedInPost(handler));
+    router.post(name, path, ...page, refuseCrossSite(), form, signedInPost(handler));
 
   router.get('showAccountMfa', ACCOUNT_PATHS.mfa, ...page, handlers.showMfa);
   router.get('accountCallback', ACCOUNT_PATHS.callback, ...page, function accountCallback(ctx) {
