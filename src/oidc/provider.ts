@@ -155,10 +155,7 @@ export function buildConfiguration(
     },
     interactions: {
       url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
-      policy: stepUpPolicy({
-        rolesOf: async (id) => (await protocolErrors(accounts.findById(id)))?.roles,
-        requiredRoles: config.mfa.requiredRoles,
-      }),
+      policy: stepUpPolicy({ requiredRoles: config.mfa.requiredRoles }),
     },
     ...extensions,
     // An outage while loading a grant for /auth must reach its error handler as a protocol error.

@@ -10,13 +10,12 @@
  */
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { ACR_TWO_FACTORS } from '../accounts/mfa/methods';
+import { accountOf } from './claims';
 
 /** Prompt reasons the login page reads: a second factor is wanted for this session's account. */
 export const STEP_UP_REASONS = ['acr_values_mfa', 'mfa_required_role', 'essential_acr', 'essential_acrs'];
 
 export interface StepUpDeps {
-  /** The roles of an account (undefined: no such account). */
-  rolesOf(accountId: string): Promise<readonly string[] | undefined>;
   /** MFA_REQUIRED_ROLES. */
   requiredRoles: readonly string[];
 }
@@ -44,11 +43,13 @@ export function stepUpPolicy(deps: StepUpDeps): interactionPolicy.Prompt[] {
       new Check(
         'mfa_required_role',
         'a second factor is required for this account',
-        async (ctx: KoaContextWithOIDC) => {
+        (ctx: KoaContextWithOIDC) => {
           const { oidc } = ctx;
           const accountId = oidc.session?.accountId;
           if (!accountId || oidc.session.acr === ACR_TWO_FACTORS) return Check.NO_NEED_TO_PROMPT;
-          const roles = await deps.rolesOf(accountId);
+          // The account the authorization endpoint loaded (findAccount) before the policy runs
+          // (lib/actions/authorization: loadAccount, then interactions): no look-up of its own.
+          const roles = accountOf(oidc.account)?.roles;
           return roles?.some((role) => deps.requiredRoles.includes(role))
             ? Check.REQUEST_PROMPT
             : Check.NO_NEED_TO_PROMPT;
