@@ -12,6 +12,7 @@ import {
   ACR_ONE_FACTOR,
   ACR_TWO_FACTORS,
   reportedAcr,
+  rolesRequireSecondFactor,
   signInMethods,
   type Method,
 } from '../accounts/mfa/methods';
@@ -97,7 +98,7 @@ export async function secondFactorStep(
   const has = await policy.mfa.hasSecondFactor(account.id);
   if (has) return 'verify';
   const required =
-    account.roles.some((role) => policy.requiredRoles.includes(role)) || stepUpRequested(interaction);
+    rolesRequireSecondFactor(account.roles, policy.requiredRoles) || stepUpRequested(interaction);
   return required ? 'enroll' : 'none';
 }
 

@@ -9,7 +9,7 @@
  * The login page then asks for the second factor only (the session's account, its first factor kept).
  */
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
-import { ACR_TWO_FACTORS } from '../accounts/mfa/methods';
+import { ACR_TWO_FACTORS, rolesRequireSecondFactor } from '../accounts/mfa/methods';
 import { accountOf } from './claims';
 
 /** Prompt reasons the login page reads: a second factor is wanted for this session's account. */
@@ -50,7 +50,7 @@ export function stepUpPolicy(deps: StepUpDeps): interactionPolicy.Prompt[] {
           // The account the authorization endpoint loaded (findAccount) before the policy runs
           // (lib/actions/authorization: loadAccount, then interactions): no look-up of its own.
           const roles = accountOf(oidc.account)?.roles;
-          return roles?.some((role) => deps.requiredRoles.includes(role))
+          return roles && rolesRequireSecondFactor(roles, deps.requiredRoles)
             ? Check.REQUEST_PROMPT
             : Check.NO_NEED_TO_PROMPT;
         },

@@ -44,6 +44,14 @@ export function signInMethods(shown: readonly Method[]): SignInMethods {
   return { amr: two ? [...methods, 'mfa'] : methods, acr: two ? ACR_TWO_FACTORS : ACR_ONE_FACTOR };
 }
 
+/** Whether MFA_REQUIRED_ROLES makes two factors mandatory for an account with these roles. */
+export function rolesRequireSecondFactor(
+  roles: readonly string[],
+  requiredRoles: readonly string[],
+): boolean {
+  return roles.some((role) => requiredRoles.includes(role));
+}
+
 /** Whether a token's or a session's amr says two factors were shown. */
 export function isMultiFactor(amr: readonly string[] | undefined): boolean {
   return Boolean(amr?.includes('mfa'));

@@ -7,7 +7,7 @@
  * verified, so the answer tells nothing new to whoever does not have the password.
  */
 import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
-import { signInMethods, type Method } from '../../accounts/mfa/methods';
+import { rolesRequireSecondFactor, signInMethods, type Method } from '../../accounts/mfa/methods';
 import type { MfaStore } from '../../accounts/mfa/store';
 import type { Account, AccountStore } from '../../accounts/store';
 import { grantedScopes, issueTokensForAccount } from './issue';
@@ -39,7 +39,7 @@ export async function needsSecondFactor(
   account: Pick<Account, 'id' | 'roles'>,
   requiredRoles: readonly string[],
 ): Promise<boolean> {
-  return account.roles.some((role) => requiredRoles.includes(role)) || mfa.hasSecondFactor(account.id);
+  return rolesRequireSecondFactor(account.roles, requiredRoles) || mfa.hasSecondFactor(account.id);
 }
 
 export function createHandler(
