@@ -81,6 +81,11 @@ export interface Config {
     /** /api/request-otp per source, and per requested name. */
     otpRequest: RateLimit | null;
     otpRequestName: RateLimit | null;
+    /** Password-reset requests per source, and per requested name or address. */
+    passwordReset: RateLimit | null;
+    passwordResetName: RateLimit | null;
+    /** Sign-up and invitation-acceptance posts per source. */
+    registration: RateLimit | null;
   };
   /** Second factors. */
   mfa: {
@@ -90,6 +95,19 @@ export interface Config {
     totpIssuer: string;
     /** WebAuthn relying party: its id is the issuer's host name, its origin the issuer's origin. */
     webauthn: { rpId: string; rpName: string; origin: string };
+  };
+  /** The password rules (accounts/password-rules.ts). */
+  passwords: { minLength: number; maxLength: number };
+  /**
+   * REGISTRATION: `off` (the default), `invite` (an administrator's invitation link) or `open` (a
+   * "Create an account" link on the login page; the e-mail is verified before the first sign-in).
+   */
+  registration: 'off' | 'invite' | 'open';
+  /** Lifetimes of the single-use links sent by the delivery (OTP_DELIVERY). */
+  links: {
+    passwordResetTtlSeconds: number;
+    emailVerificationTtlSeconds: number;
+    invitationTtlSeconds: number;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -192,6 +210,14 @@ const schema = z.object({
   RATE_LIMIT_CLIENT_AUTH_FAILURES: rateLimit('30/60'),
   RATE_LIMIT_OTP_REQUEST: rateLimit('30/600'),
   RATE_LIMIT_OTP_REQUEST_NAME: rateLimit('10/3600'),
+  RATE_LIMIT_PASSWORD_RESET: rateLimit('20/600'),
+  RATE_LIMIT_PASSWORD_RESET_NAME: rateLimit('5/3600'),
+  RATE_LIMIT_REGISTRATION: rateLimit('10/3600'),
+  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(128).default(8),
+  PASSWORD_RESET_TTL: seconds(30 * 60),
+  EMAIL_VERIFICATION_TTL: seconds(24 * 3600),
+  INVITATION_TTL: seconds(7 * 24 * 3600),
+  REGISTRATION: z.enum(['off', 'invite', 'open']).default('off'),
   MFA_REQUIRED_ROLES: z
     .string()
     .default('')
@@ -240,6 +266,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (e.OTP_WEBHOOK_URL && new URL(e.OTP_WEBHOOK_URL).protocol !== 'https:')
       problems.push('OTP_WEBHOOK_URL: must be https in production');
   }
+  // A sign-up or an invitation is a link sent by the delivery: without one, nobody could finish it.
+  const delivery = e.OTP_DELIVERY ?? (production ? 'disabled' : 'log');
+  if (e.REGISTRATION !== 'off' && delivery === 'disabled')
+    problems.push(`REGISTRATION: ${e.REGISTRATION} needs a delivery (OTP_DELIVERY=webhook or smtp)`);
   if (e.OTP_DELIVERY === 'webhook') {
     if (!e.OTP_WEBHOOK_URL) problems.push('OTP_WEBHOOK_URL: required when OTP_DELIVERY=webhook');
     if (!e.OTP_WEBHOOK_SECRET) problems.push('OTP_WEBHOOK_SECRET: required when OTP_DELIVERY=webhook');
@@ -286,7 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ttlSeconds: e.OTP_TTL,
       maxAttempts: e.OTP_MAX_ATTEMPTS,
       resendIntervalSeconds: e.OTP_RESEND_INTERVAL,
-      delivery: e.OTP_DELIVERY ?? (production ? 'disabled' : 'log'),
+      delivery,
       webhookUrl: e.OTP_WEBHOOK_URL ?? null,
       webhookSecret: e.OTP_WEBHOOK_SECRET ?? null,
       webhookTimeoutMs: e.OTP_WEBHOOK_TIMEOUT_MS,
@@ -301,11 +331,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       clientAuthFailures: e.RATE_LIMIT_CLIENT_AUTH_FAILURES,
       otpRequest: e.RATE_LIMIT_OTP_REQUEST,
       otpRequestName: e.RATE_LIMIT_OTP_REQUEST_NAME,
+      passwordReset: e.RATE_LIMIT_PASSWORD_RESET,
+      passwordResetName: e.RATE_LIMIT_PASSWORD_RESET_NAME,
+      registration: e.RATE_LIMIT_REGISTRATION,
     },
     mfa: {
       requiredRoles: e.MFA_REQUIRED_ROLES,
       totpIssuer: new URL(issuer).host,
       webauthn: { rpId: new URL(issuer).hostname, rpName: 'Gatehouse', origin: new URL(issuer).origin },
+    },
+    passwords: { minLength: e.PASSWORD_MIN_LENGTH, maxLength: 128 },
+    registration: e.REGISTRATION,
+    links: {
+      passwordResetTtlSeconds: e.PASSWORD_RESET_TTL,
+      emailVerificationTtlSeconds: e.EMAIL_VERIFICATION_TTL,
+      invitationTtlSeconds: e.INVITATION_TTL,
     },
     logLevel: e.LOG_LEVEL,
   };

@@ -4,6 +4,7 @@
  * without it; nothing below the node and the CLI imports this module.
  */
 import path from 'node:path';
+import { ActionTokenStore } from './accounts/action-tokens';
 import { PasskeyCeremonies } from './accounts/mfa/passkeys';
 import { MfaStore } from './accounts/mfa/store';
 import { OtpStore } from './accounts/otp';
@@ -29,6 +30,8 @@ export interface Stores {
   /** The WebAuthn ceremonies (register, sign in) of passkeys. */
   passkeys: PasskeyCeremonies;
   roles: RoleStore;
+  /** Single-use links: password resets, e-mail verifications, sign-ups, invitations. */
+  actionTokens: ActionTokenStore;
   keys: KeyStore;
   /** The request limits, counted in the database so that every node shares them. */
   rateLimits: RateLimits;
@@ -45,6 +48,7 @@ export function createStores(config: Config, db: Database): Stores {
     bcryptCost: config.bcryptCost,
     lockout: config.lockout,
     revokeState: revokeAccountState,
+    passwordPolicy: config.passwords,
   });
   return {
     accounts,
@@ -59,6 +63,7 @@ export function createStores(config: Config, db: Database): Stores {
     }),
     passkeys: new PasskeyCeremonies(db, config.mfa.webauthn),
     roles: new RoleStore(db),
+    actionTokens: new ActionTokenStore(db, config.secretKey),
     keys: new KeyStore(db, config.secretKey),
     rateLimits: createRateLimits(db, config.rateLimits),
   };

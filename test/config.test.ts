@@ -83,6 +83,9 @@ describe('rate limits', () => {
       clientAuthFailures: { points: 30, durationSeconds: 60 },
       otpRequest: { points: 30, durationSeconds: 600 },
       otpRequestName: { points: 10, durationSeconds: 3600 },
+      passwordReset: { points: 20, durationSeconds: 600 },
+      passwordResetName: { points: 5, durationSeconds: 3600 },
+      registration: { points: 10, durationSeconds: 3600 },
     });
   });
 
@@ -93,6 +96,9 @@ describe('rate limits', () => {
       RATE_LIMIT_CLIENT_AUTH_FAILURES: 'off',
       RATE_LIMIT_OTP_REQUEST: ' 2/3600 ',
       RATE_LIMIT_OTP_REQUEST_NAME: 'OFF',
+      RATE_LIMIT_PASSWORD_RESET: '1/1',
+      RATE_LIMIT_PASSWORD_RESET_NAME: 'off',
+      RATE_LIMIT_REGISTRATION: '0',
     });
     expect(config.rateLimits).toEqual({
       login: { points: 5, durationSeconds: 10 },
@@ -100,7 +106,50 @@ describe('rate limits', () => {
       clientAuthFailures: null,
       otpRequest: { points: 2, durationSeconds: 3600 },
       otpRequestName: null,
+      passwordReset: { points: 1, durationSeconds: 1 },
+      passwordResetName: null,
+      registration: null,
     });
+  });
+});
+
+describe('the account', () => {
+  it('defaults to 8-character passwords, no sign-up and the link lifetimes of the README', () => {
+    const config = loadConfig({});
+    expect(config.passwords).toEqual({ minLength: 8, maxLength: 128 });
+    expect(config.registration).toBe('off');
+    expect(config.links).toEqual({
+      passwordResetTtlSeconds: 1800,
+      emailVerificationTtlSeconds: 86400,
+      invitationTtlSeconds: 604800,
+    });
+  });
+
+  it('reads PASSWORD_MIN_LENGTH, REGISTRATION and the lifetimes', () => {
+    const config = loadConfig({
+      PASSWORD_MIN_LENGTH: '12',
+      REGISTRATION: 'open',
+      PASSWORD_RESET_TTL: '600',
+      EMAIL_VERIFICATION_TTL: '3600',
+      INVITATION_TTL: '86400',
+    });
+    expect(config.passwords.minLength).toBe(12);
+    expect(config.registration).toBe('open');
+    expect(config.links).toEqual({
+      passwordResetTtlSeconds: 600,
+      emailVerificationTtlSeconds: 3600,
+      invitationTtlSeconds: 86400,
+    });
+  });
+
+  it.each([
+    [{ PASSWORD_MIN_LENGTH: '7' }, /PASSWORD_MIN_LENGTH: /],
+    [{ PASSWORD_MIN_LENGTH: '129' }, /PASSWORD_MIN_LENGTH: /],
+    [{ REGISTRATION: 'maybe' }, /REGISTRATION: /],
+    [{ REGISTRATION: 'open', OTP_DELIVERY: 'disabled' }, /REGISTRATION: open needs a delivery/],
+    [{ REGISTRATION: 'invite', OTP_DELIVERY: 'disabled' }, /REGISTRATION: invite needs a delivery/],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
   });
 });
 

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database';
 import { isStorableText } from '../db/text';
 import { PasswordHasher } from './password';
+import { DEFAULT_PASSWORD_POLICY, checkPasswordRules, type PasswordPolicy } from './password-rules';
 import { LoginThrottle, type LockoutPolicy } from './throttle';
 import { usernameKey } from './username';
 
@@ -124,13 +125,22 @@ export class AccountStore {
   readonly passwords: PasswordHasher;
   readonly throttle: LoginThrottle;
 
+  /** The password rules (password-rules.ts): checked here, so on every path that sets a password. */
+  readonly passwordPolicy: PasswordPolicy;
+
   private readonly revokeState: RevokeAccountState;
 
   constructor(
     private readonly db: Database,
-    options: { bcryptCost: number; lockout: LockoutPolicy; revokeState?: RevokeAccountState },
+    options: {
+      bcryptCost: number;
+      lockout: LockoutPolicy;
+      revokeState?: RevokeAccountState;
+      passwordPolicy?: PasswordPolicy;
+    },
   ) {
     this.passwords = new PasswordHasher(options.bcryptCost);
+    this.passwordPolicy = options.passwordPolicy ?? DEFAULT_PASSWORD_POLICY;
     this.throttle = new LoginThrottle(db, options.lockout);
     this.revokeState = options.revokeState ?? (async () => 0);
   }
@@ -191,9 +201,15 @@ export class AccountStore {
     return { ok: true, account: AccountStore.fromRow(row)! };
   }
 
+  /** Checks the rules (PasswordRuleError) and hashes: what every new password goes through. */
+  async hashNewPassword(password: string): Promise<string> {
+    checkPasswordRules(this.passwordPolicy, password);
+    return this.passwords.hash(password);
+  }
+
   async create(input: NewAccount): Promise<Account> {
     const id = input.id ?? randomUUID();
-    const passwordHash = await this.passwords.hash(input.password);
+    const passwordHash = await this.hashNewPassword(input.password);
     await this.db.transaction(async (trx) => {
       await trx('accounts').insert({
         id,
@@ -226,7 +242,7 @@ export class AccountStore {
    * sessions, grants, refresh and access tokens go in the same transaction.
    */
   async setPassword(id: string, password: string): Promise<boolean> {
-    const passwordHash = await this.passwords.hash(password);
+    const passwordHash = await this.hashNewPassword(password);
     return this.db.transaction(async (trx) => {
       const updated = await trx('accounts')
         .where('id', id)

@@ -19,6 +19,19 @@ export const USER_PATHS = {
   accountTotpVerify: '/api/account/mfa/totp/verify',
   accountRecoveryCodes: '/api/account/mfa/recovery-codes',
   accountPasskey: '/api/account/mfa/passkeys/:id',
+  account: '/api/account',
+  accountPassword: '/api/account/password',
+  accountConsents: '/api/account/consents',
+  accountConsent: '/api/account/consents/:clientId',
+  accountSessions: '/api/account/sessions',
+  accountSession: '/api/account/sessions/:id',
+} as const;
+
+/** Routes a person without a session calls: a forgotten password, a verification link. */
+export const PUBLIC_PATHS = {
+  passwordReset: '/api/password-reset',
+  passwordResetConfirm: '/api/password-reset/confirm',
+  emailVerificationConfirm: '/api/email-verification/confirm',
 } as const;
 
 export const ADMIN_PATHS = {
@@ -30,6 +43,7 @@ export const ADMIN_PATHS = {
   userEnable: '/api/admin/users/:id/enable',
   userUnlock: '/api/admin/users/:id/unlock',
   userMfa: '/api/admin/users/:id/mfa',
+  invitations: '/api/admin/invitations',
   roles: '/api/admin/roles',
   role: '/api/admin/roles/:name',
   clients: '/api/admin/clients',

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { MAX_USERNAME_LENGTH, USERNAME_PATTERN, USERNAME_RULE } from '../accounts/username';
+import { DEFAULT_PASSWORD_POLICY, passwordProblem } from '../accounts/password-rules';
 import { ROLE_NAME_PATTERN } from '../accounts/roles';
 import { EXTENSION_GRANT_TYPES } from '../oidc/grants/names';
 
@@ -20,12 +21,15 @@ const locale = z
   .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag such as en or en-GB');
 const email = z.email('must be an email address').max(254);
 const roleName = z.string().regex(ROLE_NAME_PATTERN, 'must be lower-case letters, digits and . _ : -');
-const password = z
-  .string()
-  .min(8, 'must be at least 8 characters')
-  .refine((v) => !v.includes('\0'), 'must not contain U+0000')
-  // bcrypt reads only the first 72 bytes; longer passwords would be silently truncated.
-  .refine((v) => Buffer.byteLength(v, 'utf8') <= 72, 'must be at most 72 bytes');
+/**
+ * A new password: the rules of accounts/password-rules.ts at their floor (8 characters), so that a
+ * request's every field error comes in one answer. A higher PASSWORD_MIN_LENGTH is checked where
+ * every password is set, in the account store, whose PasswordRuleError answers 400 naming the field.
+ */
+export const password = z.string().superRefine((value, ctx) => {
+  const problem = passwordProblem(DEFAULT_PASSWORD_POLICY, value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 const absoluteUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 /** The grants a client may list: the library's and Gatehouse's extension grants (grants/names.ts). */
 const grantType = z.enum([

@@ -4,6 +4,7 @@
  */
 import dotenv from 'dotenv';
 import { CommanderError } from 'commander';
+import { PasswordRuleError } from '../accounts/password-rules';
 import { CliError } from './errors';
 import { createProgram } from './program';
 import { register as registerConformance } from './commands/conformance';
@@ -43,6 +44,8 @@ export async function run(argv: string[] = process.argv): Promise<number> {
     }
     process.stderr.write(`gatehouse: ${describe(err)}\n`);
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    // A password the rules refuse is a bad command line, like one the CLI's own check refuses.
+    if (err instanceof PasswordRuleError) return 2;
     return err instanceof CliError ? err.exitCode : 1;
   }
 }

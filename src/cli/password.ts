@@ -2,10 +2,10 @@
  * Reading a password: from stdin with --password-stdin (for scripts), else asked twice on the
  * terminal without echo. Never from an argument: arguments end up in shell history and `ps`.
  */
+import { MAX_PASSWORD_LENGTH } from '../accounts/password-rules';
 import { CliError, usageError } from './errors';
 
-// bcrypt uses the first 72 bytes only; a longer password would silently lose its tail.
-const MAX_BYTES = 72;
+/** The least any configuration allows; the store checks PASSWORD_MIN_LENGTH itself (password-rules.ts). */
 export const MIN_PASSWORD_LENGTH = 8;
 
 export interface PasswordInput {
@@ -16,8 +16,8 @@ export interface PasswordInput {
 export function checkPassword(password: string): string {
   if ([...password].length < MIN_PASSWORD_LENGTH)
     throw usageError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
-  if (Buffer.byteLength(password, 'utf8') > MAX_BYTES)
-    throw usageError(`the password must be at most ${MAX_BYTES} bytes`);
+  if ([...password].length > MAX_PASSWORD_LENGTH)
+    throw usageError(`the password must have at most ${MAX_PASSWORD_LENGTH} characters`);
   // bcrypt would stop reading at it (PasswordHasher refuses it too).
   if (password.includes('\0')) throw usageError('the password must not contain a NUL character');
   return password;

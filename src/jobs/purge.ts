@@ -7,6 +7,7 @@
  * node runs it every PURGE_INTERVAL seconds.
  */
 import type { Database } from '../db/database';
+import { deleteExpiredActionTokenBatch } from '../accounts/action-tokens';
 import { deleteStaleOtpBatch } from '../accounts/otp';
 import { deleteExpiredBatch } from '../oidc/payloads';
 import { deleteExpiredRateLimitBatch } from '../security/rate-limits';
@@ -56,6 +57,7 @@ export const PURGERS: Record<string, BatchDeleter> = {
   otp_codes: deleteStaleOtpBatch,
   rate_limits: deleteExpiredRateLimitBatch,
   webauthn_challenges: deleteExpiredChallengeBatch,
+  action_tokens: deleteExpiredActionTokenBatch,
 };
 
 /**

@@ -40,6 +40,9 @@ const KEY_PREFIXES: Record<RateLimitKind, string> = {
   clientAuthFailures: 'client-auth-failures',
   otpRequest: 'otp-request',
   otpRequestName: 'otp-request-name',
+  passwordReset: 'password-reset',
+  passwordResetName: 'password-reset-name',
+  registration: 'registration',
 };
 
 /**

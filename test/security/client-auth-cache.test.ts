@@ -63,6 +63,9 @@ it('asks the shared count once per CLEAN_FOR_MS for a good source, every time fo
       clientAuthFailures: limits,
       otpRequest: null,
       otpRequestName: null,
+      passwordReset: null,
+      passwordResetName: null,
+      registration: null,
     });
   const a = await startNode(rateLimits());
   const b = await startNode(rateLimits());

@@ -365,6 +365,9 @@ describe('behind a proxy (PROXY=true)', () => {
         clientAuthFailures: null,
         otpRequest: null,
         otpRequestName: null,
+        passwordReset: null,
+        passwordResetName: null,
+        registration: null,
       });
       expect(await limits.check('login', 'window')).toEqual({ ok: true });
       expect(await limits.consume('login', 'window')).toEqual({ ok: true });

@@ -8,10 +8,10 @@ import type { Config } from '../../config';
 import type { Logger } from '../../log';
 import type { IssuedOtp } from '../otp';
 import { createSmtpDelivery } from './smtp';
-import type { OtpDelivery } from './types';
+import type { LinkMessage, OtpDelivery } from './types';
 import { createWebhookDelivery } from './webhook';
 
-export type { OtpDelivery } from './types';
+export type { LinkEvent, LinkMessage, OtpDelivery } from './types';
 
 function createLogDelivery(logger: Logger): OtpDelivery {
   return {
@@ -23,11 +23,29 @@ function createLogDelivery(logger: Logger): OtpDelivery {
         'one-time code (OTP_DELIVERY=log prints codes: development only)',
       );
     },
+    async sendLink(link) {
+      // `link`, not `url` or `token`: the logger redacts `token`, and this line exists to show it.
+      logger.warn(
+        {
+          event: link.event,
+          username: link.to.username,
+          email: link.to.email,
+          link: link.url,
+          expires_at: link.expiresAt.toISOString(),
+        },
+        'single-use link (OTP_DELIVERY=log prints links: development only)',
+      );
+    },
     close() {},
   };
 }
 
-const disabledDelivery: OtpDelivery = { method: 'disabled', async send() {}, close() {} };
+const disabledDelivery: OtpDelivery = {
+  method: 'disabled',
+  async send() {},
+  async sendLink() {},
+  close() {},
+};
 
 export function createOtpDelivery(config: Config['otp'], logger: Logger): OtpDelivery {
   switch (config.delivery) {
@@ -62,6 +80,23 @@ export function deliverInBackground(delivery: OtpDelivery, otp: IssuedOtp, logge
         { err, username: otp.account.username, delivery: delivery.method },
         'one-time code delivery failed',
       );
+    },
+  );
+}
+
+/** Starts sending a link without waiting for it; a failure is logged (without the link) and goes no further. */
+export function deliverLinkInBackground(
+  delivery: OtpDelivery,
+  link: LinkMessage,
+  logger: Logger,
+): Promise<void> {
+  const about = { event: link.event, username: link.to.username, delivery: delivery.method };
+  return delivery.sendLink(link).then(
+    () => {
+      logger.info(about, 'link delivered');
+    },
+    (err: unknown) => {
+      logger.error({ err, ...about }, 'link delivery failed');
     },
   );
 }

@@ -6,7 +6,7 @@
  */
 import nodemailer from 'nodemailer';
 import type { IssuedOtp } from '../otp';
-import type { OtpDelivery } from './types';
+import type { LinkEvent, LinkMessage, OtpDelivery } from './types';
 
 export interface SmtpOptions {
   url: string;
@@ -48,6 +48,39 @@ export function otpMessage(
   };
 }
 
+const LINK_TEXT: Record<LinkEvent, { subject: string; intro: string; action: string }> = {
+  'password_reset.requested': {
+    subject: 'Reset your password',
+    intro: 'someone (we hope you) asked to reset the password of your account.',
+    action: 'Choose a new password',
+  },
+  'email_verification.requested': {
+    subject: 'Confirm your e-mail address',
+    intro: 'please confirm that this is your e-mail address.',
+    action: 'Confirm the address',
+  },
+  'invitation.requested': {
+    subject: 'You are invited',
+    intro: 'you are invited to create an account.',
+    action: 'Create your account',
+  },
+};
+
+export function linkMessage(link: LinkMessage): { subject: string; text: string; html: string } {
+  const words = LINK_TEXT[link.event];
+  const name = link.to.username ?? link.to.email ?? '';
+  const until = `The link works once, until ${link.expiresAt.toUTCString()}.`;
+  const ignore = 'If you did not ask for it, you can ignore this message.';
+  return {
+    subject: words.subject,
+    text: `Hello ${name},\n\n${words.intro}\n\n${words.action}: ${link.url}\n\n${until}\n${ignore}\n`,
+    html:
+      `<p>Hello ${escapeHtml(name)},</p><p>${words.intro}</p>` +
+      `<p><a href="${escapeHtml(link.url)}">${words.action}</a></p>` +
+      `<p>${until}<br>${ignore}</p>`,
+  };
+}
+
 export function createSmtpDelivery(options: SmtpOptions): OtpDelivery {
   const transport = nodemailer.createTransport({
     url: transportUrl(options),
@@ -68,6 +101,11 @@ export function createSmtpDelivery(options: SmtpOptions): OtpDelivery {
         to: otp.account.email,
         ...otpMessage(otp, options.ttlSeconds),
       });
+    },
+    async sendLink(link) {
+      if (closed) throw new Error('the SMTP delivery is closed');
+      if (!link.to.email) throw new Error('the account has no email address');
+      await transport.sendMail({ from: options.from, to: link.to.email, ...linkMessage(link) });
     },
     close() {
       closed = true;

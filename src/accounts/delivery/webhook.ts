@@ -7,7 +7,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IssuedOtp } from '../otp';
-import type { OtpDelivery } from './types';
+import type { LinkMessage, OtpDelivery } from './types';
 
 export interface WebhookOptions {
   url: string;
@@ -34,6 +34,20 @@ export function webhookPayload(otp: IssuedOtp): Record<string, string | null> {
     phone_number: otp.account.phoneNumber,
     code: otp.code,
     expires_at: otp.expiresAt.toISOString(),
+  };
+}
+
+/** A single-use link's event: the page's `url`, and its `token` for a receiver that builds its own. */
+export function linkWebhookPayload(link: LinkMessage): Record<string, string | null> {
+  return {
+    event: link.event,
+    username: link.to.username,
+    sub: link.to.sub,
+    email: link.to.email,
+    phone_number: link.to.phoneNumber,
+    url: link.url,
+    token: link.token,
+    expires_at: link.expiresAt.toISOString(),
   };
 }
 
@@ -68,20 +82,23 @@ export function createWebhookDelivery(options: WebhookOptions): OtpDelivery {
       : new Error(message);
   }
 
+  async function post(payload: Record<string, string | null>): Promise<void> {
+    const body = JSON.stringify(payload);
+    const id = randomUUID();
+    for (let i = 0; ; i += 1) {
+      try {
+        return await attempt(body, id);
+      } catch (err) {
+        if (!(err instanceof RetryableError) || i >= delays.length) throw err;
+        await sleep(delays[i]);
+      }
+    }
+  }
+
   return {
     method: 'webhook',
-    async send(otp) {
-      const body = JSON.stringify(webhookPayload(otp));
-      const id = randomUUID();
-      for (let i = 0; ; i += 1) {
-        try {
-          return await attempt(body, id);
-        } catch (err) {
-          if (!(err instanceof RetryableError) || i >= delays.length) throw err;
-          await sleep(delays[i]);
-        }
-      }
-    },
+    send: (otp) => post(webhookPayload(otp)),
+    sendLink: (link) => post(linkWebhookPayload(link)),
     close() {},
   };
 }

@@ -14,7 +14,18 @@ export const ACCOUNT_CLIENT_ID = 'gatehouse-account';
 
 /** The paths of the account pages; the sign-in state cookie is scoped to the first segment. */
 export const ACCOUNT_PATHS = {
+  /** The overview: profile, password, connected apps, sessions, and the way to /account/mfa. */
   root: '/account',
+  profile: '/account/profile',
+  password: '/account/password',
+  revokeConsent: '/account/consents/:clientId/revoke',
+  revokeSession: '/account/sessions/:id/revoke',
+  /** Without a session: a forgotten password, its reset link, a verification link, sign-up. */
+  forgot: '/account/forgot',
+  reset: '/account/reset',
+  verify: '/account/verify',
+  register: '/account/register',
+  invitation: '/account/invitation',
   mfa: '/account/mfa',
   callback: '/account/callback',
   startTotp: '/account/mfa/totp',
