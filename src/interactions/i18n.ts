@@ -1,5 +1,7 @@
 /**
- * The pages' languages: one JSON message file per language in views/locales, loaded once. The page
+ * The pages' languages: one JSON message file per language in views/locales (`en.json`), and beside
+ * it the messages of parts of the pages in a folder per language (`en/recovery.json`), all loaded
+ * once and merged; a key defined twice is an error. The page
  * language comes from the relying party's `ui_locales` (OpenID Connect Core §3.1.2.1, space-separated,
  * in order of preference) when one is available, else from Accept-Language, else English. Every
  * page, the provider's and Gatehouse's, error pages included, picks it through `requestLanguage`.
@@ -24,14 +26,35 @@ export interface Catalog {
 
 export const DEFAULT_LANGUAGE = 'en';
 
+function readMessageFile(file: string): Messages {
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new Error(`${file}: a message file must be a JSON object`);
+  return parsed as Messages;
+}
+
+/** Every message of one language: `<language>.json` and the files of the `<language>/` folder. */
+export function readMessages(dir: string, language: string): Messages {
+  const files = [path.join(dir, `${language}.json`)];
+  const folder = path.join(dir, language);
+  if (fs.existsSync(folder))
+    for (const name of fs.readdirSync(folder).sort())
+      if (name.endsWith('.json')) files.push(path.join(folder, name));
+  const merged: Messages = {};
+  for (const file of files)
+    for (const [key, text] of Object.entries(readMessageFile(file))) {
+      if (Object.hasOwn(merged, key)) throw new Error(`${file}: the message ${key} is defined twice`);
+      merged[key] = text;
+    }
+  return merged;
+}
+
 export function loadCatalog(dir: string): Catalog {
   const files = fs.readdirSync(dir).filter((name) => /^[a-z]{2,3}\.json$/.test(name));
   const messages = new Map<string, Messages>();
   for (const file of files) {
-    const parsed = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as unknown;
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
-      throw new Error(`${file}: a message file must be a JSON object`);
-    messages.set(path.basename(file, '.json'), parsed as Messages);
+    const language = path.basename(file, '.json');
+    messages.set(language, readMessages(dir, language));
   }
   if (!messages.has(DEFAULT_LANGUAGE)) throw new Error(`${dir}: ${DEFAULT_LANGUAGE}.json is missing`);
   const languages = [DEFAULT_LANGUAGE, ...[...messages.keys()].filter((l) => l !== DEFAULT_LANGUAGE).sort()];

@@ -6,13 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from '../../src/oidc/claims';
-import { loadCatalog, parseAcceptLanguage } from '../../src/interactions/i18n';
+import { loadCatalog, parseAcceptLanguage, readMessages } from '../../src/interactions/i18n';
 import { VIEWS_DIR } from '../../src/interactions/views';
 
 const LOCALES = path.join(VIEWS_DIR, 'locales');
 const catalog = loadCatalog(LOCALES);
-const read = (language: string) =>
-  JSON.parse(fs.readFileSync(path.join(LOCALES, `${language}.json`), 'utf8')) as Record<string, string>;
+const read = (language: string) => readMessages(LOCALES, language);
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
 describe('message files', () => {
@@ -120,5 +119,20 @@ describe('page language', () => {
     const t = catalog.translator('de');
     expect(t('login.lead', { client: 'App' })).toBe('um mit App fortzufahren');
     expect(t('no.such.key')).toBe('no.such.key');
+  });
+});
+
+describe('message folders', () => {
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'gatehouse-locales-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("merges a language's folder into its file, and refuses a key defined twice", () => {
+    fs.writeFileSync(path.join(dir, 'en.json'), JSON.stringify({ 'a.title': 'A' }));
+    fs.mkdirSync(path.join(dir, 'en'));
+    fs.writeFileSync(path.join(dir, 'en', 'part.json'), JSON.stringify({ 'b.title': 'B {name}' }));
+    const t = loadCatalog(dir).translator('en');
+    expect([t('a.title'), t('b.title', { name: 'x' })]).toEqual(['A', 'B x']);
+    fs.writeFileSync(path.join(dir, 'en', 'other.json'), JSON.stringify({ 'a.title': 'again' }));
+    expect(() => loadCatalog(dir)).toThrow('the message a.title is defined twice');
   });
 });
