@@ -16,6 +16,9 @@ import type { AddressInfo } from 'node:net';
 import type Router from '@koa/router';
 import type { Provider } from 'oidc-provider';
 import { createOtpDelivery, type OtpDelivery } from './accounts/delivery';
+import { EmailVerification } from './accounts/email-verification';
+import { PasswordReset } from './accounts/password-reset';
+import { Registration } from './accounts/registration';
 import { createApiCorsRouter } from './api/cors';
 import { createIntegratorRouter } from './api/integrator';
 import { createApiRouters } from './api/router';
@@ -32,6 +35,9 @@ import {
   interactionRouter,
   notFoundPage,
   passkeyRouter,
+  recoveryRouter,
+  registrationRouter,
+  ACCOUNT_PATHS,
   type Pages,
 } from './interactions';
 import { startKeyRefreshJob } from './jobs/key-refresh';
@@ -51,6 +57,11 @@ export interface RunningNode {
   seeded: boolean;
   /** The one delivery of one-time codes, for the life of the node (a key rotation keeps it). */
   delivery: OtpDelivery;
+  /** The reset and verification links (their `settled()` waits for what is being sent). */
+  passwordReset: PasswordReset;
+  emailVerification: EmailVerification;
+  /** Sign-up and invitations (REGISTRATION): their links go through the delivery too. */
+  registration: Registration;
   /** Checks the database for rotated keys now and rebuilds the provider if they changed. */
   refreshKeys(): Promise<boolean>;
   /**
@@ -74,6 +85,10 @@ export interface StartOptions extends DatabaseOptions {
 interface NodeParts {
   services: Services;
   delivery: OtpDelivery;
+  /** A forgotten password and a changed address: their links go through the delivery. */
+  passwordReset: PasswordReset;
+  emailVerification: EmailVerification;
+  registration: Registration;
   pages: Pages;
   shutdown: ShutdownState;
   /** The routers that need no provider: the authorization POST and the CORS of /api. */
@@ -83,26 +98,32 @@ interface NodeParts {
 
 /** The routers mounted in front of the provider, in order. */
 function hostRouters(parts: NodeParts, provider: Provider): Router[] {
-  const { services, delivery, pages } = parts;
+  const { services, delivery, pages, passwordReset, emailVerification, registration } = parts;
   const { config, logger } = services;
   // The login, consent and logout pages come first: nothing else answers under /interaction.
   const interactions = interactionRouter({
     provider,
     accounts: services.accounts,
+    consents: services.consents,
     pages,
     logger,
     rateLimits: services.rateLimits,
     proxy: config.proxy,
     mfa: services.mfa,
     mfaRequiredRoles: config.mfa.requiredRoles,
+    signUpOpen: config.registration === 'open',
   });
-  // /account/mfa, signed in through the provider as its own client gatehouse-account.
+  // /account and /account/mfa, signed in through the provider as its own client gatehouse-account.
   const accountSession = { provider, accounts: services.accounts, secretKey: config.secretKey };
   const account = accountRouter({
     ...accountSession,
     issuer: config.issuer,
     stateTtlSeconds: config.ttl.interaction,
     mfa: services.mfa,
+    consents: services.consents,
+    sessions: services.sessions,
+    clients: services.clients,
+    emailVerification,
     pages,
     logger,
     rateLimits: services.rateLimits,
@@ -119,6 +140,28 @@ function hostRouters(parts: NodeParts, provider: Provider): Router[] {
     rateLimits: services.rateLimits,
     proxy: config.proxy,
     secretKey: config.secretKey,
+  });
+  // /account/forgot, /account/reset, /account/verify: no sign-in, the links' tokens are the proof.
+  const recovery = recoveryRouter({
+    passwordReset,
+    emailVerification,
+    passwordPolicy: services.accounts.passwordPolicy,
+    resetTtlSeconds: config.links.passwordResetTtlSeconds,
+    pages,
+    logger,
+    rateLimits: services.rateLimits,
+    proxy: config.proxy,
+  });
+  // /account/register (REGISTRATION=open) and /account/invitation: the links' tokens are the proof.
+  const signUp = registrationRouter({
+    mode: config.registration,
+    registration,
+    passwordPolicy: services.accounts.passwordPolicy,
+    signUpLinkTtlSeconds: config.links.emailVerificationTtlSeconds,
+    pages,
+    logger,
+    rateLimits: services.rateLimits,
+    proxy: config.proxy,
   });
   // The integrator routes (/api/request-otp, /api/token/*) come before any catch-all /api router.
   const integrator = createIntegratorRouter({
@@ -141,8 +184,10 @@ function hostRouters(parts: NodeParts, provider: Provider): Router[] {
     interactions,
     passkeys,
     account,
+    recovery,
+    signUp,
     integrator,
-    ...createApiRouters(services, provider),
+    ...createApiRouters({ ...services, passwordReset, emailVerification, registration }, provider),
   ];
 }
 
@@ -167,7 +212,12 @@ async function bindProvider(
     },
     {
       // Error, logout and signed-out pages, first-party consent, ui_locales_supported.
-      configuration: interactionConfiguration({ accounts: services.accounts, pages, issuer: config.issuer }),
+      configuration: interactionConfiguration({
+        accounts: services.accounts,
+        consents: services.consents,
+        pages,
+        issuer: config.issuer,
+      }),
       // Unknown routes fall through the host to the provider, which would answer a bare 404.
       notFound: notFoundPage(pages),
     },
@@ -208,9 +258,23 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
     const drain = new ConnectionDrain({
       idleGraceMs: Math.min(1000, (config.shutdownTimeoutSeconds * 1000) / 4),
     });
+    const links = { db, actionTokens: services.actionTokens, delivery, logger };
     const parts: NodeParts = {
       services,
       delivery,
+      passwordReset: new PasswordReset({
+        ...links,
+        accounts: services.accounts,
+        resetUrl: `${config.issuer}${ACCOUNT_PATHS.reset}`,
+        ttlSeconds: config.links.passwordResetTtlSeconds,
+      }),
+      emailVerification: new EmailVerification({
+        ...links,
+        accounts: services.accounts,
+        verifyUrl: `${config.issuer}${ACCOUNT_PATHS.verify}`,
+        ttlSeconds: config.links.emailVerificationTtlSeconds,
+      }),
+      registration: new Registration({ ...services, delivery }),
       pages: createPages(),
       shutdown: drain,
       authorizationPost: authorizationPostRouter(),
@@ -254,6 +318,9 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
       services,
       seeded,
       delivery: parts.delivery,
+      passwordReset: parts.passwordReset,
+      emailVerification: parts.emailVerification,
+      registration: parts.registration,
       refreshKeys,
       get requestsInFlight() {
         return drain.requestsInFlight;
@@ -266,6 +333,12 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
           await drain.drain();
           // What a tick is still doing finishes before the pool closes.
           await jobsStopped;
+          // The links requests started (sent after their answers) go out before the delivery closes.
+          await Promise.all([
+            parts.passwordReset.settled(),
+            parts.emailVerification.settled(),
+            parts.registration.settled(),
+          ]);
           // Only now: the requests of the drain still had a correct client cache and the delivery.
           await clientChanges?.close();
           parts.delivery.close();

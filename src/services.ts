@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { ActionTokenStore } from './accounts/action-tokens';
+import { ConsentStore } from './accounts/consents';
 import { PasskeyCeremonies } from './accounts/mfa/passkeys';
 import { MfaStore } from './accounts/mfa/store';
 import { OtpStore } from './accounts/otp';
@@ -16,7 +17,8 @@ import type { Config } from './config';
 import { SEEDS_DIR, migrate, openDatabase, type Database, type DatabaseOptions } from './db/database';
 import { watchReachability } from './db/unavailable';
 import { createLogger, type Logger } from './log';
-import { revokeAccountState } from './oidc/payloads';
+import { revokeAccountState, revokeClientState } from './oidc/payloads';
+import { AccountSessions, revokeAccountStateExcept } from './oidc/sessions';
 import { KeyStore } from './oidc/keys';
 import { createRateLimits, type RateLimits } from './security/rate-limits';
 
@@ -32,7 +34,11 @@ export interface Stores {
   roles: RoleStore;
   /** Single-use links: password resets, e-mail verifications, sign-ups, invitations. */
   actionTokens: ActionTokenStore;
+  /** Remembered consent per account and client; revoking one ends that client's grants and tokens. */
+  consents: ConsentStore;
   keys: KeyStore;
+  /** The account's provider sessions: listed and signed out (the account API and page). */
+  sessions: AccountSessions;
   /** The request limits, counted in the database so that every node shares them. */
   rateLimits: RateLimits;
 }
@@ -48,6 +54,7 @@ export function createStores(config: Config, db: Database): Stores {
     bcryptCost: config.bcryptCost,
     lockout: config.lockout,
     revokeState: revokeAccountState,
+    revokeStateExcept: revokeAccountStateExcept,
     passwordPolicy: config.passwords,
   });
   return {
@@ -64,7 +71,9 @@ export function createStores(config: Config, db: Database): Stores {
     passkeys: new PasskeyCeremonies(db, config.mfa.webauthn),
     roles: new RoleStore(db),
     actionTokens: new ActionTokenStore(db, config.secretKey),
+    consents: new ConsentStore(db, revokeClientState),
     keys: new KeyStore(db, config.secretKey),
+    sessions: new AccountSessions(db),
     rateLimits: createRateLimits(db, config.rateLimits),
   };
 }

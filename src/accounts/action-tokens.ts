@@ -96,6 +96,21 @@ export class ActionTokenStore {
   }
 
   /**
+   * The token's record whatever its state (spent, expired, until the purge deletes it), with when it
+   * was spent: a page telling "this link did its work already" from "this link is no good".
+   */
+  async find(
+    purpose: ActionPurpose,
+    token: unknown,
+  ): Promise<(ActionToken & { usedAt: Date | null }) | null> {
+    if (!isTokenShaped(token)) return null;
+    const row = await this.db<ActionTokenRow>(ACTION_TOKENS_TABLE)
+      .where({ token_hash: this.hash(purpose, token), purpose })
+      .first();
+    return row ? { ...toToken(row), usedAt: row.used_at } : null;
+  }
+
+  /**
    * Spends the token: one conditional update, so only one caller ever gets its record; null for an
    * unknown, spent or expired token. Pass the transaction of what the token pays for.
    */

@@ -3,6 +3,7 @@
  * The provider's findAccount, the grants, the login page, the API and the CLI all go through here.
  */
 import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Database } from '../db/database';
 import { isStorableText } from '../db/text';
 import { PasswordHasher } from './password';
@@ -121,6 +122,16 @@ function toAccount(row: AccountRow, roles: string[]): Account {
  */
 export type RevokeAccountState = (trx: Database, accountId: string) => Promise<number>;
 
+/** The same, sparing one session (by uid) and one grant with its tokens: the password's changer's. */
+export type RevokeAccountStateExcept = (
+  trx: Database,
+  accountId: string,
+  keep: { sessionUid?: string; grantId?: string },
+) => Promise<number>;
+
+export type PasswordChange =
+  { ok: true } | { ok: false; reason: 'wrong_password' | 'locked'; lockedUntil?: Date };
+
 export class AccountStore {
   readonly passwords: PasswordHasher;
   readonly throttle: LoginThrottle;
@@ -130,12 +141,15 @@ export class AccountStore {
 
   private readonly revokeState: RevokeAccountState;
 
+  private readonly revokeStateExcept: RevokeAccountStateExcept;
+
   constructor(
     private readonly db: Database,
     options: {
       bcryptCost: number;
       lockout: LockoutPolicy;
       revokeState?: RevokeAccountState;
+      revokeStateExcept?: RevokeAccountStateExcept;
       passwordPolicy?: PasswordPolicy;
     },
   ) {
@@ -143,6 +157,7 @@ export class AccountStore {
     this.passwordPolicy = options.passwordPolicy ?? DEFAULT_PASSWORD_POLICY;
     this.throttle = new LoginThrottle(db, options.lockout);
     this.revokeState = options.revokeState ?? (async () => 0);
+    this.revokeStateExcept = options.revokeStateExcept ?? (async () => 0);
   }
 
   // Roles come back in the same query, aggregated, so a look-up is one round trip.
@@ -229,6 +244,34 @@ export class AccountStore {
     return (await this.findById(id))!;
   }
 
+  /**
+   * A new account whose password was hashed earlier (hashNewPassword: the rules were checked then),
+   * inside the caller's transaction: a sign-up or invitation link's account commits with the link's
+   * spend. Roles that no longer exist are left out. A taken username fails on the unique index
+   * (23505), which the caller turns into its answer. Returns the new id.
+   */
+  async createWithHashIn(
+    trx: Knex.Transaction,
+    input: Omit<NewAccount, 'password' | 'id'> & { passwordHash: string },
+  ): Promise<string> {
+    const id = randomUUID();
+    await trx('accounts').insert({
+      id,
+      username: input.username,
+      password_hash: input.passwordHash,
+      disabled: input.disabled ?? false,
+      ...profileRow(input),
+    });
+    const roles: string[] = input.roles?.length
+      ? await trx('roles')
+          .whereIn('name', [...new Set(input.roles)])
+          .pluck('name')
+      : [];
+    if (roles.length)
+      await trx('account_roles').insert(roles.map((role_name) => ({ account_id: id, role_name })));
+    return id;
+  }
+
   async updateProfile(id: string, input: ProfileInput): Promise<Account | null> {
     const row = profileRow(input);
     const updated = await this.db('accounts')
@@ -283,6 +326,49 @@ export class AccountStore {
     });
   }
 
+  /**
+   * The accounts of an address (a reset by `{ "email" }`), compared as lower(email), the index
+   * accounts_email_lower; an address may belong to several accounts, at most `limit` are returned.
+   */
+  async findByEmail(email: string, limit: number): Promise<Account[]> {
+    const address = email.trim().toLowerCase();
+    if (!address || address.length > 254 || !isStorableText(address)) return [];
+    const rows = await this.selectAccounts()
+      .whereRaw('lower(a.email) = ?', [address])
+      .orderBy('a.created_at')
+      .limit(limit);
+    return rows.map((row) => AccountStore.fromRow(row)!);
+  }
+
+  /**
+   * A password reset's write, inside the caller's transaction (the one that spends the reset link):
+   * the new hash (hashNewPassword, outside the transaction), every session, grant and token of the
+   * account revoked, and its sign-in lockout lifted. A disabled or deleted account changes nothing.
+   */
+  async resetPasswordIn(trx: Knex.Transaction, id: string, passwordHash: string): Promise<boolean> {
+    const rows: Pick<AccountRow, 'username'>[] = await trx('accounts')
+      .where({ id, disabled: false })
+      .update({ password_hash: passwordHash, updated_at: new Date() })
+      .returning('username');
+    const row = rows[0];
+    if (!row) return false;
+    await this.revokeState(trx, id);
+    await this.throttle.reset(row.username, trx);
+    return true;
+  }
+
+  /**
+   * Marks the address verified, inside the transaction that spends the verification link, only while
+   * it is still the account's address (compared as lower(email)): a link proves the address it went to.
+   */
+  async markEmailVerifiedIn(trx: Knex.Transaction, id: string, email: string): Promise<boolean> {
+    const updated = await trx('accounts')
+      .where('id', id)
+      .whereRaw('lower(email) = lower(?)', [email])
+      .update({ email_verified: true, updated_at: new Date() });
+    return updated > 0;
+  }
+
   /** Accounts ordered by username, `limit` at a time after the username `after` (keyset pagination). */
   async list(options: { prefix?: string; limit?: number; after?: string } = {}): Promise<Account[]> {
     const query = this.selectAccounts()
@@ -298,6 +384,52 @@ export class AccountStore {
   async count(): Promise<number> {
     const row = await this.db('accounts').count<{ count: string | number }[]>({ count: '*' }).first();
     return Number(row?.count ?? 0);
+  }
+
+  /**
+   * The account's own password change (the account API and page). The rules first (PasswordRuleError);
+   * then the current password, counted by the sign-in throttle exactly as a login is (authenticate):
+   * a stolen token alone cannot guess its way to the password. Then one transaction: the new hash,
+   * set only over the hash just verified (compare-and-set: of two changes racing with the same
+   * current password one wins, the other finds it no longer current), and every session, grant and
+   * token of the account revoked but the caller's own session and grant (`keep`).
+   */
+  async changePassword(
+    accountId: string,
+    currentPassword: string,
+    newPassword: string,
+    keep: { sessionUid?: string; grantId?: string },
+  ): Promise<PasswordChange> {
+    checkPasswordRules(this.passwordPolicy, newPassword);
+    const row: Pick<AccountRow, 'username' | 'password_hash'> | undefined = isUuid(accountId)
+      ? await this.db('accounts')
+          .select('username', 'password_hash')
+          .where({ id: accountId, disabled: false })
+          .first()
+      : undefined;
+    if (!row) return { ok: false, reason: 'wrong_password' };
+    const key = usernameKey(row.username)!;
+    const reservation = await this.throttle.reserve(key);
+    if (!reservation.ok) return { ok: false, reason: 'locked', lockedUntil: reservation.lockedUntil };
+    const ok =
+      isStorableText(currentPassword) && (await this.passwords.verify(currentPassword, row.password_hash));
+    if (!ok) {
+      const locked = await this.throttle.fail(key, reservation);
+      return locked
+        ? { ok: false, reason: 'locked', lockedUntil: locked }
+        : { ok: false, reason: 'wrong_password' };
+    }
+    const released = await this.throttle.succeed(key);
+    if (!released.ok) return { ok: false, reason: 'locked', lockedUntil: released.lockedUntil };
+    const passwordHash = await this.hashNewPassword(newPassword);
+    return this.db.transaction(async (trx) => {
+      const updated = await trx('accounts')
+        .where({ id: accountId, password_hash: row.password_hash })
+        .update({ password_hash: passwordHash, updated_at: new Date() });
+      if (!updated) return { ok: false, reason: 'wrong_password' } as const;
+      await this.revokeStateExcept(trx, accountId, keep);
+      return { ok: true } as const;
+    });
   }
 }
 

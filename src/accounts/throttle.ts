@@ -15,6 +15,7 @@
  * if one succeeds, the count starts again and it goes through. Without the wait, a burst of correct
  * sign-ins (an integrator starting eight workers at once) would be refused as if it were guessing.
  */
+import type { Knex } from 'knex';
 import type { Database } from '../db/database';
 
 export interface LockoutPolicy {
@@ -141,8 +142,8 @@ export class LoginThrottle {
     );
   }
 
-  /** Clears the name's count and lock (an administrator's unlock). */
-  async reset(key: string): Promise<void> {
-    await this.db('login_throttle').where('username', key.toLowerCase()).delete();
+  /** Clears the name's count and lock (an administrator's unlock, a password reset in its transaction). */
+  async reset(key: string, trx: Database | Knex.Transaction = this.db): Promise<void> {
+    await trx('login_throttle').where('username', key.toLowerCase()).delete();
   }
 }

@@ -139,7 +139,8 @@ export function buildOpenApiDocument(options: { issuer: string }): Json {
       {
         name: 'account',
         description:
-          "The caller's own sign-in: second factors. Scope `account`, granted to first-party clients only",
+          "The caller's own account: profile, password, sessions, remembered consents, second factors. " +
+          'Scope `account`, granted to first-party clients only',
       },
       {
         name: 'admin',

@@ -3,7 +3,7 @@
  * email is no longer verified (nobody has proven they receive mail there).
  */
 import type { Context } from 'koa';
-import type { AccountStore, ProfileInput } from '../accounts/store';
+import type { Account, AccountStore, ProfileInput } from '../accounts/store';
 import { badRequest, notFound } from '../errors';
 import { authOf } from './bearer';
 import { updateProfileBody } from './schemas';
@@ -16,7 +16,14 @@ export function getProfile() {
   };
 }
 
-export function updateProfile({ accounts }: { accounts: Pick<AccountStore, 'updateProfile'> }) {
+export function updateProfile({
+  accounts,
+  emailVerification,
+}: {
+  accounts: Pick<AccountStore, 'updateProfile'>;
+  /** A changed address gets a verification link (accounts/email-verification.ts). */
+  emailVerification: { request(account: Account): Promise<void> };
+}) {
   return async function updateProfile(ctx: Context): Promise<void> {
     const { account } = authOf(ctx);
     const body = validateBody(ctx, updateProfileBody);
@@ -36,6 +43,8 @@ export function updateProfile({ accounts }: { accounts: Pick<AccountStore, 'upda
       input.phoneNumberVerified = false;
     const updated = await accounts.updateProfile(account.id, input);
     if (!updated) throw notFound('the account no longer exists');
+    // Sent after answering; it logs its own failure.
+    if (input.email !== undefined) void emailVerification.request(updated);
     ctx.body = profileView(updated);
   };
 }

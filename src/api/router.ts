@@ -6,7 +6,11 @@
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
+import type { ConsentStore } from '../accounts/consents';
+import type { EmailVerification } from '../accounts/email-verification';
 import type { MfaStore } from '../accounts/mfa/store';
+import type { PasswordReset } from '../accounts/password-reset';
+import type { Registration } from '../accounts/registration';
 import type { RoleStore } from '../accounts/roles';
 import type { AccountStore } from '../accounts/store';
 import type { ServiceKeyStore } from '../clients/service-keys';
@@ -17,10 +21,17 @@ import { GatehouseError, notFound } from '../errors';
 import { parseBody } from '../http/body';
 import { refuseUnstorableInput } from '../http/input';
 import type { Logger } from '../log';
+import type { AccountSessions } from '../oidc/sessions';
+import type { RateLimits } from '../security/rate-limits';
 import * as adminClients from './admin/clients';
+import * as adminInvitations from './admin/invitations';
 import * as adminRoles from './admin/roles';
 import * as adminServiceKeys from './admin/service-keys';
 import * as adminUsers from './admin/users';
+import * as accountConsents from './account/consents';
+import * as accountPassword from './account/password';
+import * as accountProfile from './account/profile';
+import * as accountSessions from './account/sessions';
 import * as accountMfa from './account-mfa';
 import { authenticateBearer, requireMultiFactor, requireRole, requireScope } from './bearer';
 import { logout } from './logout';
@@ -28,7 +39,8 @@ import { buildOpenApiDocument } from './openapi';
 import { API_PREFIX } from './paths';
 import { getProfile, updateProfile } from './profile';
 import { getRoles } from './roles';
-import { ADMIN_ROUTES, USER_ROUTES, type RouteSpec } from './spec';
+import * as recovery from './recovery';
+import { ADMIN_ROUTES, RECOVERY_ROUTES, USER_ROUTES, type RouteSpec } from './spec';
 import { validateToken } from './tokens';
 import { getUserinfo } from './userinfo';
 
@@ -40,12 +52,24 @@ export interface ApiRouterDeps {
   accounts: AccountStore;
   /** Second factors: the account API (/api/account/mfa) and the administrators' reset. */
   mfa: MfaStore;
+  /** Remembered consents: the account API lists and revokes them (/api/account/consents). */
+  consents: ConsentStore;
+  /** The account's browser sessions: the account API lists and signs them out (/api/account/sessions). */
+  sessions: Pick<AccountSessions, 'list' | 'revoke'>;
   roles: RoleStore;
   clients: ClientStore;
   serviceKeys: ServiceKeyStore;
   db: Database;
   logger: Logger;
-  config: Pick<Config, 'issuer' | 'env' | 'api' | 'mfa'>;
+  config: Pick<Config, 'issuer' | 'env' | 'api' | 'mfa' | 'proxy'>;
+  /** A changed address gets a verification link; the public route spends it (accounts/email-verification.ts). */
+  emailVerification: Pick<EmailVerification, 'request' | 'verify'>;
+  /** A forgotten password (accounts/password-reset.ts): the public routes. */
+  passwordReset: Pick<PasswordReset, 'request' | 'confirm'>;
+  /** Invitations (REGISTRATION=invite or open): the administrators' route sends them. */
+  registration: Pick<Registration, 'invite'>;
+  /** RATE_LIMIT_PASSWORD_RESET and RATE_LIMIT_PASSWORD_RESET_NAME. */
+  rateLimits: RateLimits;
 }
 
 /** Each route's handler, by operationId; built once per router, for the provider it is bound to. */
@@ -60,10 +84,10 @@ function getOpenApiDocument({ issuer }: { issuer: string }): Middleware {
 }
 
 function userHandlers(deps: ApiRouterDeps, provider: Provider): Handlers {
-  const { accounts, mfa, clients, serviceKeys, db, logger, config } = deps;
+  const { accounts, mfa, clients, serviceKeys, db, logger, config, emailVerification } = deps;
   return {
     getProfile: () => getProfile(),
-    updateProfile: () => updateProfile({ accounts }),
+    updateProfile: () => updateProfile({ accounts, emailVerification }),
     getRoles: () => getRoles(),
     getUserinfo: () => getUserinfo({ provider }),
     validateToken: () => validateToken({ provider, accounts, clients, serviceKeys }),
@@ -75,17 +99,24 @@ function userHandlers(deps: ApiRouterDeps, provider: Provider): Handlers {
     removeTotp: () => accountMfa.removeTotp({ mfa }),
     regenerateRecoveryCodes: () => accountMfa.regenerateRecoveryCodes({ mfa }),
     removePasskey: () => accountMfa.removePasskey({ mfa }),
+    listConsents: () => accountConsents.listConsents({ consents: deps.consents }),
+    revokeConsent: () => accountConsents.revokeConsent({ consents: deps.consents }),
+    getAccount: () => accountProfile.getAccount(),
+    updateAccount: () => accountProfile.updateAccount({ accounts, emailVerification }),
+    changePassword: () => accountPassword.changePassword({ accounts }),
+    listSessions: () => accountSessions.listSessions({ sessions: deps.sessions }),
+    revokeSession: () => accountSessions.revokeSession({ sessions: deps.sessions }),
   };
 }
 
 function adminHandlers(deps: ApiRouterDeps, provider: Provider): Handlers {
-  const { accounts, mfa, roles, clients, serviceKeys, logger, config } = deps;
+  const { accounts, mfa, roles, clients, serviceKeys, logger, config, emailVerification } = deps;
   const clientAdmin = { clients, provider, policy: { production: config.env === 'production' } };
   return {
     listUsers: () => adminUsers.listUsers({ accounts }),
     createUser: () => adminUsers.createUser({ accounts, roles }),
     getUser: () => adminUsers.getUser({ accounts }),
-    updateUser: () => adminUsers.updateUser({ accounts }),
+    updateUser: () => adminUsers.updateUser({ accounts, emailVerification }),
     deleteUser: () => adminUsers.deleteUser({ accounts }),
     setUserRoles: () => adminUsers.setUserRoles({ accounts, roles }),
     setUserPassword: () => adminUsers.setUserPassword({ accounts }),
@@ -94,6 +125,7 @@ function adminHandlers(deps: ApiRouterDeps, provider: Provider): Handlers {
     unlockUser: () => adminUsers.unlockUser({ accounts }),
     getUserMfa: () => adminUsers.getUserMfa({ accounts, mfa }),
     resetUserMfa: () => adminUsers.resetUserMfa({ accounts, mfa, logger }),
+    createInvitation: () => adminInvitations.createInvitation({ registration: deps.registration }),
     listRoles: () => adminRoles.listRoles({ roles }),
     createRole: () => adminRoles.createRole({ roles }),
     deleteRole: () => adminRoles.deleteRole({ roles }),
@@ -106,6 +138,17 @@ function adminHandlers(deps: ApiRouterDeps, provider: Provider): Handlers {
     listServiceKeys: () => adminServiceKeys.listServiceKeys({ clients, serviceKeys }),
     createServiceKey: () => adminServiceKeys.createServiceKey({ clients, serviceKeys }),
     revokeServiceKey: () => adminServiceKeys.revokeServiceKey({ clients, serviceKeys }),
+  };
+}
+
+/** The public routes of a forgotten password and a verification link. */
+function recoveryHandlers(deps: ApiRouterDeps): Handlers {
+  const { passwordReset, emailVerification, rateLimits, config } = deps;
+  return {
+    requestPasswordReset: () =>
+      recovery.requestPasswordReset({ passwordReset, rateLimits, proxy: config.proxy }),
+    confirmPasswordReset: () => recovery.confirmPasswordReset({ passwordReset }),
+    confirmEmailVerification: () => recovery.confirmEmailVerification({ emailVerification }),
   };
 }
 
@@ -161,5 +204,6 @@ export function createApiRouters(deps: ApiRouterDeps, provider: Provider): Route
   };
   const user = buildRouter(checks, USER_ROUTES, userHandlers(deps, provider));
   const admin = buildRouter(checks, ADMIN_ROUTES, adminHandlers(deps, provider));
-  return [user, admin, createFallbackRouter([user, admin])];
+  const publicRoutes = buildRouter(checks, RECOVERY_ROUTES, recoveryHandlers(deps));
+  return [user, publicRoutes, admin, createFallbackRouter([user, publicRoutes, admin])];
 }

@@ -7,19 +7,13 @@ import { z } from 'zod';
 import { MAX_USERNAME_LENGTH, USERNAME_PATTERN, USERNAME_RULE } from '../accounts/username';
 import { DEFAULT_PASSWORD_POLICY, passwordProblem } from '../accounts/password-rules';
 import { ROLE_NAME_PATTERN } from '../accounts/roles';
+import { email, locale, personName, phoneNumber } from '../accounts/profile-fields';
 import { EXTENSION_GRANT_TYPES } from '../oidc/grants/names';
 
 // ---- fields ---------------------------------------------------------------------------------------
 
-const name = z.string().trim().min(1).max(150);
-/** E.164 (ITU-T), the format OpenID Connect Core §5.1 recommends for phone_number. */
-const phoneNumber = z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'must be an E.164 number such as +15550100002');
-/** BCP 47 language tag (OpenID Connect Core §5.1 `locale`). */
-const locale = z
-  .string()
-  .max(35)
-  .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag such as en or en-GB');
-const email = z.email('must be an email address').max(254);
+// The profile fields' rules are shared with the account page (accounts/profile-fields.ts).
+const name = personName;
 const roleName = z.string().regex(ROLE_NAME_PATTERN, 'must be lower-case letters, digits and . _ : -');
 /**
  * A new password: the rules of accounts/password-rules.ts at their floor (8 characters), so that a

@@ -22,6 +22,7 @@ import * as serviceKeyCreate from './commands/service-key-create';
 import * as serviceKeyList from './commands/service-key-list';
 import * as serviceKeyRevoke from './commands/service-key-revoke';
 import * as userCreate from './commands/user-create';
+import * as userInvite from './commands/user-invite';
 import * as userList from './commands/user-list';
 import * as userMfa from './commands/user-mfa';
 import * as userMfaReset from './commands/user-mfa-reset';
@@ -43,7 +44,7 @@ const GROUPS: [name: string, description: string, commands: Registrar[]][] = [
   [
     'user',
     'user accounts',
-    [userCreate, userList, userSetPassword, userRoles, userStatus, userMfa, userMfaReset],
+    [userCreate, userInvite, userList, userSetPassword, userRoles, userStatus, userMfa, userMfaReset],
   ],
   ['role', 'roles (the `roles` claim)', [roleList]],
   ['keys', 'signing keys', [keysList, keysRotate, keysRetire]],

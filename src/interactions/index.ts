@@ -6,6 +6,7 @@
  */
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
+import type { ConsentStore } from '../accounts/consents';
 import type { AccountStore } from '../accounts/store';
 import type { ProviderExtensions } from '../oidc/provider';
 import { accountClient } from './account/client';
@@ -19,6 +20,12 @@ export type { InteractionDeps } from './routes';
 export { createPasskeyRouter as passkeyRouter, type PasskeyRouteDeps } from './passkeys';
 export { createAccountRouter as accountRouter, type AccountRouterDeps } from './account/router';
 export { accountPageGuard } from './account/session';
+export { ACCOUNT_PATHS } from './account/client';
+export { createRecoveryRouter as recoveryRouter, type RecoveryRouterDeps } from './recovery/router';
+export {
+  createRegistrationRouter as registrationRouter,
+  type RegistrationRouterDeps,
+} from './registration/router';
 
 /** The router of the pages, for the host. */
 export function interactionRouter(deps: InteractionDeps): Router {
@@ -31,6 +38,7 @@ export function interactionRouter(deps: InteractionDeps): Router {
  */
 export function interactionConfiguration(deps: {
   accounts: AccountStore;
+  consents: Pick<ConsentStore, 'find'>;
   pages: Pages;
   issuer: string;
 }): ProviderExtensions {

@@ -1,10 +1,11 @@
 /**
  * The provider configuration that belongs to the pages: the error page oidc-provider renders for
  * browsers (renderError: the one error page, error-page.ts), the RP-initiated logout confirmation and
- * the signed-out page (OpenID Connect RP-Initiated Logout 1.0 §2-§3), first-party consent through
- * loadExistingGrant, and the page languages in discovery.
+ * the signed-out page (OpenID Connect RP-Initiated Logout 1.0 §2-§3), first-party and remembered
+ * consent through loadExistingGrant, and the page languages in discovery.
  */
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { ConsentStore } from '../accounts/consents';
 import type { AccountStore } from '../accounts/store';
 import { logoutFormSecret } from '../oidc/internals';
 import type { ProviderExtensions } from '../oidc/provider';
@@ -26,12 +27,16 @@ async function respond(
   ctx.body = html;
 }
 
-export function createPageConfiguration(deps: { pages: Pages; accounts: AccountStore }): ProviderExtensions {
-  const { pages, accounts } = deps;
+export function createPageConfiguration(deps: {
+  pages: Pages;
+  accounts: AccountStore;
+  consents: Pick<ConsentStore, 'find'>;
+}): ProviderExtensions {
+  const { pages, accounts, consents } = deps;
   return {
     // The provider's own errors on the page every other error answer renders.
     renderError: createErrorPage(pages),
-    loadExistingGrant: createLoadExistingGrant(accounts),
+    loadExistingGrant: createLoadExistingGrant({ accounts, consents }),
     discovery: { ui_locales_supported: pages.catalog.languages },
     features: {
       rpInitiatedLogout: {

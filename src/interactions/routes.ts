@@ -15,6 +15,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { errors, type Interaction, type Provider } from 'oidc-provider';
 import type { AccountStore, AuthResult } from '../accounts/store';
+import type { ConsentStore } from '../accounts/consents';
 import type { MfaStore } from '../accounts/mfa/store';
 import { MAX_USERNAME_LENGTH } from '../accounts/username';
 import { GatehouseError } from '../errors';
@@ -23,7 +24,15 @@ import { errorHandler } from '../http/errors';
 import { INTERACTION_PATH } from '../oidc/provider';
 import type { Logger } from '../log';
 import type { RateLimits } from '../security/rate-limits';
-import { accountByConsent, adminByConsent, describeRequest, grantMissing } from './consent';
+import {
+  accountByConsent,
+  adminByConsent,
+  allowedBy,
+  describeRequest,
+  grantMissing,
+  isFirstParty,
+} from './consent';
+import { ACCOUNT_PATHS } from './account/client';
 import { createErrorPage } from './error-page';
 import { createInteractionKit, setRetryAfter, stepUrl } from './interaction-kit';
 import {
@@ -40,6 +49,8 @@ export interface InteractionDeps {
   provider: Provider;
   /** Signs in and looks up the account the interaction is about. */
   accounts: Pick<AccountStore, 'authenticate' | 'findById'>;
+  /** Remembers what a person allowed a third-party client (accounts/consents.ts). */
+  consents: Pick<ConsentStore, 'remember'>;
   pages: Pages;
   logger: Logger;
   /** RATE_LIMIT_LOGIN: login form posts per source. */
@@ -50,6 +61,8 @@ export interface InteractionDeps {
   mfa: Pick<MfaStore, 'hasSecondFactor' | 'verifyCode' | 'startTotp' | 'confirmTotp' | 'passkeys'>;
   /** MFA_REQUIRED_ROLES: accounts with one of these roles sign in with two factors. */
   mfaRequiredRoles: readonly string[];
+  /** REGISTRATION=open: the login page links to the sign-up form (src/interactions/registration). */
+  signUpOpen?: boolean;
 }
 
 type LoginProblem = 'missing' | 'rate_limited' | Extract<AuthResult, { ok: false }>['reason'];
@@ -90,6 +103,8 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       usernameMaxLength: MAX_USERNAME_LENGTH,
       error: problem ? t(problem.message) : null,
       reauthenticate: Boolean(interaction.session?.accountId),
+      registerUrl: deps.signUpOpen ? ACCOUNT_PATHS.register : null,
+      forgotUrl: ACCOUNT_PATHS.forgot,
     });
   }
 
@@ -190,10 +205,15 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       if (!accountId) throw new errors.SessionNotFound('no signed-in account for this interaction');
       const client = await provider.Client.find(String(interaction.params.client_id));
       const admin = adminByConsent(await accounts.findById(accountId), client);
-      const grantId = await grantMissing(provider, interaction, accountId, {
+      const grant = await grantMissing(provider, interaction, accountId, {
         admin,
         account: accountByConsent(client),
       });
+      // Remembered beyond this session and this Grant: everything the Grant now holds, so a new
+      // session goes straight through (loadExistingGrant). First-party clients are never asked.
+      if (client && !isFirstParty(client))
+        await deps.consents.remember(accountId, client.clientId, allowedBy(grant));
+      const grantId = grant.jti;
       // Keep the login result of this interaction (when login and consent happened in one) with the consent.
       await finish(ctx, { consent: { grantId } }, true);
     },

@@ -10,6 +10,7 @@ import type { Database } from '../db/database';
 import { deleteExpiredActionTokenBatch } from '../accounts/action-tokens';
 import { deleteStaleOtpBatch } from '../accounts/otp';
 import { deleteExpiredBatch } from '../oidc/payloads';
+import { deleteOrphanedActivityBatch } from '../oidc/sessions';
 import { deleteExpiredRateLimitBatch } from '../security/rate-limits';
 import type { Logger } from '../log';
 import { startJob, type Job } from './job';
@@ -58,6 +59,8 @@ export const PURGERS: Record<string, BatchDeleter> = {
   rate_limits: deleteExpiredRateLimitBatch,
   webauthn_challenges: deleteExpiredChallengeBatch,
   action_tokens: deleteExpiredActionTokenBatch,
+  // After oidc_payloads: the activity of the sessions its batches just purged goes in the same run.
+  session_activity: deleteOrphanedActivityBatch,
 };
 
 /**

@@ -55,6 +55,51 @@ export async function revokeAccountState(db: Database, accountId: string): Promi
   return db(TABLE).where('account_id', accountId).delete();
 }
 
+/** The models whose rows carry the id of the Grant they were issued under (the grant_id column). */
+const ISSUED_UNDER_GRANT = [
+  'AccessToken',
+  'RefreshToken',
+  'AuthorizationCode',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'Interaction',
+];
+
+/**
+ * Ends what an account allowed one client, as a revoked consent must: the account's Grants for that
+ * client, every token and code issued under them (what lib/helpers/revoke.js deletes for a revoked
+ * refresh token), and the client's entry in the `authorizations` of the account's sessions. The
+ * person stays signed in, to every other client too; this one finds no grant in the session and
+ * comes back through /auth, where it is asked again (OpenID Connect Core §3.1.2.4). Statements in
+ * the caller's transaction (the one that deleted the consent); returns how many rows they changed.
+ *
+ * A request in flight that loaded the session before this ran and saves it after would write the
+ * entry back; it then names a grant that no longer exists, which the provider treats as none.
+ */
+export async function revokeClientState(db: Database, accountId: string, clientId: string): Promise<number> {
+  const grants: { id: string }[] = await db(TABLE)
+    .where({ model: 'Grant', account_id: accountId })
+    .whereRaw(`payload->>'clientId' = ?`, [clientId])
+    .delete()
+    .returning('id');
+  let changed = grants.length;
+  if (grants.length) {
+    changed += await db(TABLE)
+      .whereIn('model', ISSUED_UNDER_GRANT)
+      .whereIn(
+        'grant_id',
+        grants.map((grant) => grant.id),
+      )
+      .delete();
+  }
+  // `#-` deletes the path; the session keeps its account, its other clients and its cookie.
+  changed += await db(TABLE)
+    .where({ model: 'Session', account_id: accountId })
+    .whereRaw(`payload->'authorizations'->? is not null`, [clientId])
+    .update({ payload: db.raw(`payload #- array['authorizations', ?]::text[]`, [clientId]) });
+  return changed;
+}
+
 /**
  * The ids of an account's sessions that include a client. The provider finds sessions by cookie or
  * uid only; a Session payload holds `accountId` and `authorizations` keyed by client id (the adapter

@@ -22,6 +22,7 @@ import { registerGrants } from './grants';
 import { EXTENSION_GRANT_TYPES } from './grants/names';
 import { takeSchemeFromIssuer } from './https-issuer';
 import { answerUnauthorizedClient, introspectionPolicy } from './internals';
+import { expiresWithSession, issueRefreshToken } from './offline-access';
 import { signInClaims } from './sign-in-claims';
 import { stepUpPolicy } from './step-up';
 import {
@@ -32,6 +33,7 @@ import {
   unavailableAsProtocolError,
 } from './unavailable';
 import { rotateRefreshTokensAtomically } from './refresh-rotation';
+import { recordSessionActivity } from './session-activity';
 import type { KeyMaterial } from './keys';
 
 export interface ProviderDeps {
@@ -136,6 +138,9 @@ export function buildConfiguration(
       required: (_ctx, client) => client.clientAuthMethod === 'none',
     },
     rotateRefreshToken: true,
+    // OpenID Connect Core §11 "other conditions": a consent given earlier for offline access (offline-access.ts).
+    issueRefreshToken,
+    expiresWithSession,
     ttl: {
       AccessToken: config.ttl.accessToken,
       ClientCredentials: config.ttl.accessToken,
@@ -185,7 +190,8 @@ export function buildConfiguration(
  *    reaches none of the others; it counts the 401s of the token, introspection and revocation routes.
  * 3. unauthorized_client for the extension grants (internals.ts answerUnauthorizedClient): rewrites the token
  *    endpoint's invalid_request, before the limiter above looks at the answer.
- * 4. The not-found page: innermost, so the bare 404 it sees is one that nothing routed.
+ * 4. Session activity (oidc/session-activity.ts): after /auth and its resume, when the session was last seen.
+ * 5. The not-found page: innermost, so the bare 404 it sees is one that nothing routed.
  */
 function useMiddleware(
   provider: Provider,
@@ -202,6 +208,7 @@ function useMiddleware(
     }),
   );
   provider.use(answerUnauthorizedClient(new Set(EXTENSION_GRANT_TYPES)));
+  provider.use(recordSessionActivity({ db: deps.db, logger: deps.logger }));
   if (additions.notFound) provider.use(additions.notFound);
 }
 

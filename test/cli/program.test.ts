@@ -14,6 +14,7 @@ const COMMANDS = [
   'service-key list',
   'service-key revoke',
   'user create',
+  'user invite',
   'user list',
   'user set-password',
   'user roles',

@@ -157,6 +157,8 @@ it('fits a phone screen, in German', async () => {
     locale: 'de-DE',
   });
   const problems = watchBrowser(context, node.issuer);
+  // The consent alice gave in the test before is remembered: taken back, so that she is asked again.
+  await node.services.consents.revoke(ALICE.id, 'browser-rp');
   const page = await context.newPage();
   try {
     await page.goto(`${rpUrl}/login`);

@@ -128,7 +128,8 @@ describe('consent', () => {
 
   it('returns access_denied to the relying party when the person denies', async () => {
     const browser = newBrowser();
-    const started = await start(browser, web, DEMO_WEB.redirectUri);
+    // prompt=consent: alice's consent to demo-web is remembered from the tests before.
+    const started = await start(browser, web, DEMO_WEB.redirectUri, { prompt: 'consent' });
     const consent = expectPage(
       await signIn(browser, expectPage(started.outcome), ALICE.username, ALICE.password),
     );
@@ -153,7 +154,7 @@ describe('consent', () => {
 
   it('refuses a consent form with neither allow nor deny', async () => {
     const browser = newBrowser();
-    const started = await start(browser, web, DEMO_WEB.redirectUri);
+    const started = await start(browser, web, DEMO_WEB.redirectUri, { prompt: 'consent' });
     const consent = expectPage(
       await signIn(browser, expectPage(started.outcome), ALICE.username, ALICE.password),
     );
@@ -227,7 +228,8 @@ describe('prompts and parameters', () => {
   it('ui_locales picks German when it is available, English otherwise', async () => {
     const browser = newBrowser();
     const german = expectPage(
-      (await start(browser, web, DEMO_WEB.redirectUri, { ui_locales: 'fr-CA de-AT en' })).outcome,
+      (await start(browser, web, DEMO_WEB.redirectUri, { ui_locales: 'fr-CA de-AT en', prompt: 'consent' }))
+        .outcome,
     );
     expect(german.html).toContain('<html lang="de">');
     expect(textOf(german)).toContain('Anmelden um mit Demo Web App fortzufahren');

@@ -66,14 +66,23 @@ describe('templates', () => {
   it('are the layout, the pages and their partials', () => {
     expect(templates.sort()).toEqual([
       'account-mfa.ejs',
+      'account.ejs',
       'consent.ejs',
       'enroll.ejs',
       'error.ejs',
+      'invitation.ejs',
       'layout.ejs',
       'logged-out.ejs',
       'login.ejs',
       'logout.ejs',
       'recovery-codes.ejs',
+      'recovery-forgot.ejs',
+      'recovery-reset.ejs',
+      'recovery-result.ejs',
+      'recovery-sent.ejs',
+      'register-sent.ejs',
+      'register.ejs',
+      'registration-result.ejs',
       'second-factor.ejs',
     ]);
     expect(partials.sort()).toEqual([

@@ -109,7 +109,12 @@ export function getUser(deps: UserDeps) {
   };
 }
 
-export function updateUser(deps: UserDeps<'updateProfile'>) {
+export function updateUser(
+  deps: UserDeps<'updateProfile'> & {
+    /** A changed address gets a verification link, unless the administrator marked it verified. */
+    emailVerification: { request(account: Account): Promise<void> };
+  },
+) {
   return async function updateUser(ctx: Context): Promise<void> {
     const account = await loadUser(deps, ctx);
     const body = validateBody(ctx, updateUserBody);
@@ -126,6 +131,9 @@ export function updateUser(deps: UserDeps<'updateProfile'>) {
       input.phoneNumberVerified = false;
     const updated = await deps.accounts.updateProfile(account.id, input);
     if (!updated) throw notFound('no such user');
+    // request() sends nothing for an address the administrator set verified in this request.
+    if (body.email !== undefined && body.email !== account.email)
+      void deps.emailVerification.request(updated);
     ctx.body = userView(updated);
   };
 }

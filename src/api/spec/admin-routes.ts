@@ -1,5 +1,6 @@
 /** The administration routes: scope `admin` and account role `admin` (the `admin` tag). */
 import { mfaSummaryResponse } from '../account-schemas';
+import { createInvitationBody, invitationResponse } from '../invitation-schemas';
 import { ADMIN_PATHS } from '../paths';
 import * as s from '../schemas';
 import { noContent, type RouteSpec } from './route';
@@ -112,6 +113,20 @@ export const ADMIN_ROUTES: RouteSpec[] = [
       'grants and tokens',
     access: 'admin',
     responses: noContent,
+  },
+  {
+    method: 'post',
+    path: ADMIN_PATHS.invitations,
+    operationId: 'createInvitation',
+    summary:
+      'Sends a single-use link (INVITATION_TTL) to an address, to create an account with the given roles ' +
+      '(each must exist); the answer never holds the link',
+    access: 'admin',
+    body: createInvitationBody,
+    responses: {
+      201: { description: 'the invitation is on its way', schema: invitationResponse },
+      409: { description: 'invitations are off (REGISTRATION=off)', schema: s.errorResponse },
+    },
   },
   {
     method: 'get',

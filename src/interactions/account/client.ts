@@ -7,6 +7,7 @@
  * its redirect URI is right in every deployment; a static client shadows a stored one of the same id.
  */
 import type { ClientMetadata } from 'oidc-provider';
+import { SIGN_UP_VERIFY_PATH } from '../../accounts/registration';
 import { ACCOUNT_SCOPE } from '../../clients/scope';
 
 /** Reserved in the client registry (RESERVED_CLIENT_IDS): no stored client may take it. */
@@ -25,6 +26,8 @@ export const ACCOUNT_PATHS = {
   reset: '/account/reset',
   verify: '/account/verify',
   register: '/account/register',
+  /** The sign-up link: opening it creates the account (accounts/registration.ts). */
+  registerVerify: SIGN_UP_VERIFY_PATH,
   invitation: '/account/invitation',
   mfa: '/account/mfa',
   callback: '/account/callback',

@@ -123,7 +123,7 @@ export function createAccountHandlers(deps: AccountPageDeps) {
     /** GET /account/mfa: the page, or the sign-in first. */
     async showMfa(ctx: Context): Promise<void> {
       const current = await signedIn(ctx, deps);
-      if (!current) return startSignIn(ctx, deps);
+      if (!current) return startSignIn(ctx, deps, ACCOUNT_PATHS.mfa);
       const done = typeof ctx.query.done === 'string' ? ctx.query.done : '';
       const notice = Object.hasOwn(NOTICES, done) ? NOTICES[done as Notice] : undefined;
       await render(ctx, current, notice ? { notice } : {});

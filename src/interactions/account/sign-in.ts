@@ -6,6 +6,10 @@
  * Login CSRF (RFC 6749 §10.12): the request carries a random `state`, also kept in a short-lived
  * signed httpOnly cookie scoped to /account; the callback accepts only the state of its own browser,
  * so nobody can complete a sign-in started elsewhere in someone else's browser.
+ *
+ * Where the person returns afterwards (the page they opened) is one of a fixed list of the account
+ * pages, kept in a second signed cookie beside the state: never a URL taken from the request, which
+ * would make the callback an open redirector (RFC 6749 §10.15).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
@@ -14,6 +18,15 @@ import { GatehouseError } from '../../errors';
 import { ACCOUNT_CLIENT_ID, ACCOUNT_PATHS, ACCOUNT_REQUEST_SCOPE, accountRedirectUri } from './client';
 
 const STATE_COOKIE = 'gatehouse.account_state';
+const RETURN_COOKIE = 'gatehouse.account_return';
+
+/** The pages a sign-in may return to; the overview when the cookie names none of them. */
+export const SIGN_IN_RETURN_PATHS = [ACCOUNT_PATHS.root, ACCOUNT_PATHS.mfa] as const;
+export type SignInReturnPath = (typeof SIGN_IN_RETURN_PATHS)[number];
+
+function returnPathOf(value: string | undefined): SignInReturnPath {
+  return SIGN_IN_RETURN_PATHS.find((path) => path === value) ?? ACCOUNT_PATHS.root;
+}
 
 export interface SignInOptions {
   provider: Provider;
@@ -30,10 +43,15 @@ function cookieOptions(ctx: Context, options: SignInOptions, maxAge: number) {
   return { signed: true, httpOnly: true, sameSite: 'lax' as const, path: ACCOUNT_PATHS.root, secure, maxAge };
 }
 
-/** 303 to the authorization endpoint for gatehouse-account, with a fresh state in the cookie. */
-export function startSignIn(ctx: Context, options: SignInOptions): void {
+/**
+ * 303 to the authorization endpoint for gatehouse-account, with a fresh state in the cookie and the
+ * page to come back to (`returnTo`) beside it.
+ */
+export function startSignIn(ctx: Context, options: SignInOptions, returnTo: SignInReturnPath): void {
   const state = randomBytes(32).toString('base64url');
-  ctx.cookies.set(STATE_COOKIE, state, cookieOptions(ctx, options, options.stateTtlSeconds * 1000));
+  const maxAge = options.stateTtlSeconds * 1000;
+  ctx.cookies.set(STATE_COOKIE, state, cookieOptions(ctx, options, maxAge));
+  ctx.cookies.set(RETURN_COOKIE, returnPathOf(returnTo), cookieOptions(ctx, options, maxAge));
   const query = new URLSearchParams({
     client_id: ACCOUNT_CLIENT_ID,
     response_type: 'none',
@@ -55,11 +73,14 @@ function sameState(expected: string | undefined, presented: unknown): boolean {
 /**
  * The redirect back from the authorization endpoint: its state must be this browser's (the cookie is
  * spent either way); an `iss` must be this issuer (RFC 9207 §2.4); an error the provider sent back
- * (the person cancelled) is shown. Then 303 to the page, which finds the session.
+ * (the person cancelled) is shown. Then 303 to the page the sign-in started from, which finds the
+ * session.
  */
 export function finishSignIn(ctx: Context, options: SignInOptions): void {
   const expected = ctx.cookies.get(STATE_COOKIE, { signed: true });
+  const returnTo = returnPathOf(ctx.cookies.get(RETURN_COOKIE, { signed: true }));
   ctx.cookies.set(STATE_COOKIE, null, cookieOptions(ctx, options, 0));
+  ctx.cookies.set(RETURN_COOKIE, null, cookieOptions(ctx, options, 0));
   const { state, iss, error } = ctx.query;
   if (!sameState(expected, state))
     throw new GatehouseError('access_denied', 403, 'the sign-in response does not belong to this browser');
@@ -70,5 +91,5 @@ export function finishSignIn(ctx: Context, options: SignInOptions): void {
     throw new GatehouseError('access_denied', 403, `the sign-in did not complete: ${code}`);
   }
   ctx.status = 303;
-  ctx.redirect(ACCOUNT_PATHS.mfa);
+  ctx.redirect(returnTo);
 }
