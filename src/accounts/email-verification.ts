@@ -10,6 +10,7 @@ import type { Database } from '../db/database';
 import type { Logger } from '../log';
 import type { ActionTokenStore } from './action-tokens';
 import { deliverLinkInBackground, type OtpDelivery } from './delivery';
+import { BackgroundWork, linkUrl, recipientOf } from './delivery/links';
 import type { Account, AccountStore } from './store';
 
 export interface EmailVerificationDeps {
@@ -35,7 +36,7 @@ const sameAddress = (a: string | null, b: string | null) =>
   a !== null && b !== null && a.toLowerCase() === b.toLowerCase();
 
 export class EmailVerification {
-  private readonly pending = new Set<Promise<void>>();
+  private readonly work = new BackgroundWork();
 
   constructor(private readonly deps: EmailVerificationDeps) {}
 
@@ -47,14 +48,12 @@ export class EmailVerification {
     const work = this.send(account).catch((err: unknown) => {
       this.deps.logger.error({ err, username: account.username }, 'email verification request failed');
     });
-    this.pending.add(work);
-    void work.finally(() => this.pending.delete(work));
-    return work;
+    return this.work.run(work);
   }
 
   /** Resolves when every request started so far is done (tests; a node's close). */
-  async settled(): Promise<void> {
-    while (this.pending.size) await Promise.all([...this.pending]);
+  settled(): Promise<void> {
+    return this.work.settled();
   }
 
   private async send(account: Account): Promise<void> {
@@ -69,13 +68,8 @@ export class EmailVerification {
       delivery,
       {
         event: 'email_verification.requested',
-        to: {
-          email: account.email,
-          username: account.username,
-          sub: account.id,
-          phoneNumber: account.phoneNumber,
-        },
-        url: `${verifyUrl}?token=${encodeURIComponent(issued.token)}`,
+        to: recipientOf(account),
+        url: linkUrl(verifyUrl, issued.token),
         token: issued.token,
         expiresAt: issued.expiresAt,
       },

@@ -16,6 +16,7 @@ import type { Database } from '../db/database';
 import type { Logger } from '../log';
 import type { ActionTokenStore } from './action-tokens';
 import { deliverLinkInBackground, type OtpDelivery } from './delivery';
+import { BackgroundWork, linkUrl, recipientOf } from './delivery/links';
 import { checkPasswordRules } from './password-rules';
 import type { Account, AccountStore } from './store';
 import { usernameKey } from './username';
@@ -45,7 +46,7 @@ export interface PasswordResetDeps {
 }
 
 export class PasswordReset {
-  private readonly pending = new Set<Promise<void>>();
+  private readonly work = new BackgroundWork();
 
   constructor(private readonly deps: PasswordResetDeps) {}
 
@@ -57,13 +58,12 @@ export class PasswordReset {
     const work = this.send(who).catch((err: unknown) => {
       this.deps.logger.error({ err }, 'password reset request failed');
     });
-    this.pending.add(work);
-    void work.finally(() => this.pending.delete(work));
+    void this.work.run(work);
   }
 
   /** Resolves when every request started so far is done (tests; a node's close). */
-  async settled(): Promise<void> {
-    while (this.pending.size) await Promise.all([...this.pending]);
+  settled(): Promise<void> {
+    return this.work.settled();
   }
 
   private async find(who: ResetRequest): Promise<Account[]> {
@@ -91,13 +91,8 @@ export class PasswordReset {
         delivery,
         {
           event: 'password_reset.requested',
-          to: {
-            email: account.email,
-            username: account.username,
-            sub: account.id,
-            phoneNumber: account.phoneNumber,
-          },
-          url: `${resetUrl}?token=${encodeURIComponent(issued.token)}`,
+          to: recipientOf(account),
+          url: linkUrl(resetUrl, issued.token),
           token: issued.token,
           expiresAt: issued.expiresAt,
         },

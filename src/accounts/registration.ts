@@ -23,6 +23,7 @@ import { GatehouseError, badRequest, conflict } from '../errors';
 import type { Logger } from '../log';
 import type { ActionTokenStore } from './action-tokens';
 import { deliverLinkInBackground, type LinkMessage, type OtpDelivery } from './delivery';
+import { BackgroundWork, linkUrl, recipientOf } from './delivery/links';
 import { PasswordRuleError, passwordProblem } from './password-rules';
 import type { RoleStore } from './roles';
 import type { Account, AccountStore } from './store';
@@ -117,12 +118,8 @@ function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string } | null)?.code === '23505';
 }
 
-function linkUrl(issuer: string, path: string, token: string): string {
-  return `${issuer}${path}?token=${encodeURIComponent(token)}`;
-}
-
 export class Registration {
-  private readonly pending = new Set<Promise<void>>();
+  private readonly work = new BackgroundWork();
 
   constructor(private readonly deps: RegistrationDeps) {}
 
@@ -180,8 +177,8 @@ export class Registration {
     );
     this.send({
       event: 'email_verification.requested',
-      to: { email, username, sub: null, phoneNumber: null },
-      url: linkUrl(this.deps.config.issuer, SIGN_UP_VERIFY_PATH, token),
+      to: recipientOf({ email, username }),
+      url: linkUrl(`${this.deps.config.issuer}${SIGN_UP_VERIFY_PATH}`, token),
       token,
       expiresAt,
     });
@@ -234,8 +231,8 @@ export class Registration {
     );
     const link: LinkMessage = {
       event: 'invitation.requested',
-      to: { email, username: null, sub: null, phoneNumber: null },
-      url: linkUrl(this.deps.config.issuer, INVITATION_PATH, token),
+      to: recipientOf({ email }),
+      url: linkUrl(`${this.deps.config.issuer}${INVITATION_PATH}`, token),
       token,
       expiresAt,
     };
@@ -319,14 +316,12 @@ export class Registration {
   }
 
   private send(link: LinkMessage): void {
-    const work = deliverLinkInBackground(this.deps.delivery, link, this.deps.logger);
-    this.pending.add(work);
-    void work.finally(() => this.pending.delete(work));
+    void this.work.run(deliverLinkInBackground(this.deps.delivery, link, this.deps.logger));
   }
 
   /** Waits for the links being sent in the background (the node closes the delivery after). */
-  async settled(): Promise<void> {
-    while (this.pending.size) await Promise.all([...this.pending]);
+  settled(): Promise<void> {
+    return this.work.settled();
   }
 }
 

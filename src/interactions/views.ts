@@ -8,9 +8,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Koa from 'koa';
+import type { Context } from 'koa';
 import koaEjs from 'koa-ejs';
 import { staticAsset, type StaticAsset } from './page-guards';
-import { loadCatalog, type Catalog, type Translate } from './i18n';
+import { loadCatalog, requestLanguage, type Catalog, type Translate } from './i18n';
 
 /** views/ at the repository root, both from src/interactions (tests) and dist/interactions. */
 export const VIEWS_DIR = path.resolve(__dirname, '..', '..', 'views');
@@ -54,4 +55,19 @@ export function createPages(root: string = VIEWS_DIR): Pages {
       return renderView.call({ state: {} }, view, page);
     },
   };
+}
+
+/** Answers `view` with `status`, in the request's language, its locals built with the translator. */
+export async function answerPage(
+  pages: Pages,
+  ctx: Context,
+  view: string,
+  status: number,
+  locals: (t: Translate) => Record<string, unknown> & { title: string },
+): Promise<void> {
+  const language = requestLanguage(pages.catalog, ctx);
+  const html = await pages.render(view, language, locals(pages.catalog.translator(language)));
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.body = html;
 }

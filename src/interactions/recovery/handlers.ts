@@ -13,9 +13,9 @@ import { bodyOf } from '../../http/body';
 import { nameKey, type RateLimits } from '../../security/rate-limits';
 import { sourceOf } from '../../security/source';
 import { ACCOUNT_PATHS } from '../account/client';
-import { requestLanguage, type Translate } from '../i18n';
+import type { Translate } from '../i18n';
 import { withinLoginLimit } from '../page-guards';
-import type { Pages } from '../views';
+import { answerPage, type Pages } from '../views';
 
 export interface RecoveryPageDeps {
   passwordReset: Pick<PasswordReset, 'request' | 'confirm' | 'isLive'>;
@@ -46,18 +46,12 @@ function noReferrer(ctx: Context): void {
 export function createRecoveryHandlers(deps: RecoveryPageDeps) {
   const { pages, passwordPolicy } = deps;
 
-  async function render(
+  const render = (
     ctx: Context,
     view: string,
     status: number,
     locals: (t: Translate) => Record<string, unknown> & { title: string },
-  ): Promise<void> {
-    const language = requestLanguage(pages.catalog, ctx);
-    const t = pages.catalog.translator(language);
-    ctx.status = status;
-    ctx.type = 'html';
-    ctx.body = await pages.render(view, language, locals(t));
-  }
+  ) => answerPage(pages, ctx, view, status, locals);
 
   const forgotForm = (ctx: Context, status: number, login: string, error: string | null) =>
     render(ctx, 'recovery-forgot', status, (t) => ({

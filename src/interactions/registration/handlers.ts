@@ -16,8 +16,8 @@ import { MAX_USERNAME_LENGTH } from '../../accounts/username';
 import { bodyOf } from '../../http/body';
 import type { RateLimits } from '../../security/rate-limits';
 import { sourceOf } from '../../security/source';
-import { requestLanguage, type Translate } from '../i18n';
-import type { Pages } from '../views';
+import type { Translate } from '../i18n';
+import { answerPage, type Pages } from '../views';
 import { ACCOUNT_PATHS } from '../account/client';
 
 export interface RegistrationPageDeps {
@@ -53,22 +53,12 @@ function tokenOf(value: unknown): string {
 export function createRegistrationHandlers(deps: RegistrationPageDeps) {
   const { pages, registration, passwordPolicy } = deps;
 
-  function language(ctx: Context): { lang: string; t: Translate } {
-    const lang = requestLanguage(pages.catalog, ctx);
-    return { lang, t: pages.catalog.translator(lang) };
-  }
-
-  async function render(
+  const render = (
     ctx: Context,
     view: string,
     status: number,
     locals: (t: Translate) => Record<string, unknown> & { title: string },
-  ): Promise<void> {
-    const { lang, t } = language(ctx);
-    ctx.status = status;
-    ctx.type = 'html';
-    ctx.body = await pages.render(view, lang, locals(t));
-  }
+  ) => answerPage(pages, ctx, view, status, locals);
 
   function fieldErrors(
     t: Translate,
