@@ -6,115 +6,22 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Database } from '../db/database';
 import { isStorableText } from '../db/text';
+import {
+  parsePgArray,
+  profileRow,
+  toAccount,
+  type Account,
+  type AccountRow,
+  type AuthResult,
+  type NewAccount,
+  type ProfileInput,
+} from './account-row';
 import { PasswordHasher } from './password';
 import { DEFAULT_PASSWORD_POLICY, checkPasswordRules, type PasswordPolicy } from './password-rules';
 import { LoginThrottle, type LockoutPolicy } from './throttle';
 import { usernameKey } from './username';
 
-export interface Address {
-  formatted?: string;
-  street_address?: string;
-  locality?: string;
-  region?: string;
-  postal_code?: string;
-  country?: string;
-}
-
-export interface Account {
-  id: string;
-  username: string;
-  email: string | null;
-  emailVerified: boolean;
-  givenName: string | null;
-  familyName: string | null;
-  phoneNumber: string | null;
-  phoneNumberVerified: boolean;
-  locale: string | null;
-  address: Address | null;
-  disabled: boolean;
-  roles: string[];
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface ProfileInput {
-  email?: string | null;
-  emailVerified?: boolean;
-  givenName?: string | null;
-  familyName?: string | null;
-  phoneNumber?: string | null;
-  phoneNumberVerified?: boolean;
-  locale?: string | null;
-  address?: Address | null;
-}
-
-export interface NewAccount extends ProfileInput {
-  id?: string;
-  username: string;
-  password: string;
-  roles?: string[];
-  disabled?: boolean;
-}
-
-export type AuthResult =
-  | { ok: true; account: Account }
-  | { ok: false; reason: 'invalid_credentials' | 'locked' | 'disabled'; lockedUntil?: Date };
-
-interface AccountRow {
-  id: string;
-  username: string;
-  password_hash: string;
-  email: string | null;
-  email_verified: boolean;
-  given_name: string | null;
-  family_name: string | null;
-  phone_number: string | null;
-  phone_number_verified: boolean;
-  locale: string | null;
-  address: Address | null;
-  disabled: boolean;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const PROFILE_COLUMNS: Record<keyof ProfileInput, keyof AccountRow> = {
-  email: 'email',
-  emailVerified: 'email_verified',
-  givenName: 'given_name',
-  familyName: 'family_name',
-  phoneNumber: 'phone_number',
-  phoneNumberVerified: 'phone_number_verified',
-  locale: 'locale',
-  address: 'address',
-};
-
-function profileRow(input: ProfileInput): Partial<Record<keyof AccountRow, unknown>> {
-  const row: Partial<Record<keyof AccountRow, unknown>> = {};
-  for (const [key, column] of Object.entries(PROFILE_COLUMNS) as [keyof ProfileInput, keyof AccountRow][]) {
-    if (input[key] === undefined) continue;
-    row[column] = key === 'address' && input.address ? JSON.stringify(input.address) : input[key];
-  }
-  return row;
-}
-
-function toAccount(row: AccountRow, roles: string[]): Account {
-  return {
-    id: row.id,
-    username: row.username,
-    email: row.email,
-    emailVerified: row.email_verified,
-    givenName: row.given_name,
-    familyName: row.family_name,
-    phoneNumber: row.phone_number,
-    phoneNumberVerified: row.phone_number_verified,
-    locale: row.locale,
-    address: row.address,
-    disabled: row.disabled,
-    roles,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
+export type { Account, Address, AuthResult, NewAccount, ProfileInput } from './account-row';
 
 /**
  * Ends every session, grant and token of an account, inside the transaction that changed it. Passed
@@ -439,10 +346,4 @@ export function isUuid(value: string): boolean {
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-/** PGlite may hand back text[] in its literal form ({a,b}). */
-function parsePgArray(value: string): string[] {
-  const inner = value.replace(/^\{|\}$/g, '');
-  return inner ? inner.split(',').map((v) => v.replace(/^"|"$/g, '')) : [];
 }
