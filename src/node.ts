@@ -16,9 +16,6 @@ import type { AddressInfo } from 'node:net';
 import type Router from '@koa/router';
 import type { Provider } from 'oidc-provider';
 import { createOtpDelivery, type OtpDelivery } from './accounts/delivery';
-import { EmailVerification } from './accounts/email-verification';
-import { PasswordReset } from './accounts/password-reset';
-import { Registration } from './accounts/registration';
 import { createApiCorsRouter } from './api/cors';
 import { createIntegratorRouter } from './api/integrator';
 import { createApiRouters } from './api/router';
@@ -37,7 +34,6 @@ import {
   passkeyRouter,
   recoveryRouter,
   registrationRouter,
-  ACCOUNT_PATHS,
   type Pages,
 } from './interactions';
 import { startKeyRefreshJob } from './jobs/key-refresh';
@@ -45,7 +41,13 @@ import { startPurgeJob } from './jobs/purge';
 import type { Logger } from './log';
 import { authorizationPostRouter } from './oidc/authorization-post';
 import { createProvider } from './oidc/provider';
-import { openServices, seedDemoIfEmpty, type Services } from './services';
+import {
+  createLinkServices,
+  openServices,
+  seedDemoIfEmpty,
+  type LinkServices,
+  type Services,
+} from './services';
 
 export interface RunningNode {
   url: string;
@@ -57,11 +59,8 @@ export interface RunningNode {
   seeded: boolean;
   /** The one delivery of one-time codes, for the life of the node (a key rotation keeps it). */
   delivery: OtpDelivery;
-  /** The reset and verification links (their `settled()` waits for what is being sent). */
-  passwordReset: PasswordReset;
-  emailVerification: EmailVerification;
-  /** Sign-up and invitations (REGISTRATION): their links go through the delivery too. */
-  registration: Registration;
+  /** The reset, verification, sign-up and invitation links, sent through the delivery. */
+  links: LinkServices;
   /** Checks the database for rotated keys now and rebuilds the provider if they changed. */
   refreshKeys(): Promise<boolean>;
   /**
@@ -85,10 +84,8 @@ export interface StartOptions extends DatabaseOptions {
 interface NodeParts {
   services: Services;
   delivery: OtpDelivery;
-  /** A forgotten password and a changed address: their links go through the delivery. */
-  passwordReset: PasswordReset;
-  emailVerification: EmailVerification;
-  registration: Registration;
+  /** A forgotten password, a changed address, a sign-up, an invitation: links through the delivery. */
+  links: LinkServices;
   pages: Pages;
   shutdown: ShutdownState;
   /** The routers that need no provider: the authorization POST and the CORS of /api. */
@@ -98,7 +95,8 @@ interface NodeParts {
 
 /** The routers mounted in front of the provider, in order. */
 function hostRouters(parts: NodeParts, provider: Provider): Router[] {
-  const { services, delivery, pages, passwordReset, emailVerification, registration } = parts;
+  const { services, delivery, pages } = parts;
+  const { passwordReset, emailVerification, registration } = parts.links;
   const { config, logger } = services;
   // The login, consent and logout pages come first: nothing else answers under /interaction.
   const interactions = interactionRouter({
@@ -258,23 +256,10 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
     const drain = new ConnectionDrain({
       idleGraceMs: Math.min(1000, (config.shutdownTimeoutSeconds * 1000) / 4),
     });
-    const links = { db, actionTokens: services.actionTokens, delivery, logger };
     const parts: NodeParts = {
       services,
       delivery,
-      passwordReset: new PasswordReset({
-        ...links,
-        accounts: services.accounts,
-        resetUrl: `${config.issuer}${ACCOUNT_PATHS.reset}`,
-        ttlSeconds: config.links.passwordResetTtlSeconds,
-      }),
-      emailVerification: new EmailVerification({
-        ...links,
-        accounts: services.accounts,
-        verifyUrl: `${config.issuer}${ACCOUNT_PATHS.verify}`,
-        ttlSeconds: config.links.emailVerificationTtlSeconds,
-      }),
-      registration: new Registration({ ...services, delivery }),
+      links: createLinkServices(services, delivery),
       pages: createPages(),
       shutdown: drain,
       authorizationPost: authorizationPostRouter(),
@@ -318,9 +303,7 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
       services,
       seeded,
       delivery: parts.delivery,
-      passwordReset: parts.passwordReset,
-      emailVerification: parts.emailVerification,
-      registration: parts.registration,
+      links: parts.links,
       refreshKeys,
       get requestsInFlight() {
         return drain.requestsInFlight;
@@ -334,11 +317,7 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
           // What a tick is still doing finishes before the pool closes.
           await jobsStopped;
           // The links requests started (sent after their answers) go out before the delivery closes.
-          await Promise.all([
-            parts.passwordReset.settled(),
-            parts.emailVerification.settled(),
-            parts.registration.settled(),
-          ]);
+          await parts.links.settled();
           // Only now: the requests of the drain still had a correct client cache and the delivery.
           await clientChanges?.close();
           parts.delivery.close();

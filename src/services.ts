@@ -5,6 +5,10 @@
  */
 import path from 'node:path';
 import { ActionTokenStore } from './accounts/action-tokens';
+import type { OtpDelivery } from './accounts/delivery';
+import { EmailVerification } from './accounts/email-verification';
+import { PasswordReset } from './accounts/password-reset';
+import { Registration } from './accounts/registration';
 import { ConsentStore } from './accounts/consents';
 import { PasskeyCeremonies } from './accounts/mfa/passkeys';
 import { MfaStore } from './accounts/mfa/store';
@@ -16,6 +20,7 @@ import { ServiceKeyStore } from './clients/service-keys';
 import type { Config } from './config';
 import { SEEDS_DIR, migrate, openDatabase, type Database, type DatabaseOptions } from './db/database';
 import { watchReachability } from './db/unavailable';
+import { ACCOUNT_PATHS } from './interactions/account/client';
 import { createLogger, type Logger } from './log';
 import { revokeAccountState, revokeClientState } from './oidc/payloads';
 import { AccountSessions, revokeAccountStateExcept } from './oidc/sessions';
@@ -104,4 +109,37 @@ export async function seedDemoIfEmpty(services: Services): Promise<boolean> {
   };
   await seedDemo(services.db, { bcryptCost: services.config.bcryptCost });
   return true;
+}
+
+/** What sends single-use links: built where a delivery is (the node; the CLI for an invitation). */
+export interface LinkServices {
+  passwordReset: PasswordReset;
+  emailVerification: EmailVerification;
+  registration: Registration;
+  /** Waits for the links being sent after their answers (before the delivery closes). */
+  settled(): Promise<void>;
+}
+
+export function createLinkServices(services: Services, delivery: OtpDelivery): LinkServices {
+  const { config, db, logger, accounts, actionTokens } = services;
+  const links = { db, accounts, actionTokens, delivery, logger };
+  const passwordReset = new PasswordReset({
+    ...links,
+    resetUrl: `${config.issuer}${ACCOUNT_PATHS.reset}`,
+    ttlSeconds: config.links.passwordResetTtlSeconds,
+  });
+  const emailVerification = new EmailVerification({
+    ...links,
+    verifyUrl: `${config.issuer}${ACCOUNT_PATHS.verify}`,
+    ttlSeconds: config.links.emailVerificationTtlSeconds,
+  });
+  const registration = new Registration({ ...services, delivery });
+  return {
+    passwordReset,
+    emailVerification,
+    registration,
+    async settled() {
+      await Promise.all([passwordReset.settled(), emailVerification.settled(), registration.settled()]);
+    },
+  };
 }

@@ -91,7 +91,7 @@ it('sends nothing when the address did not change', async () => {
     200,
   );
   expect((await changeEmail(token, account.email!)).status).toBe(200);
-  await node.emailVerification.settled();
+  await node.links.emailVerification.settled();
   expect(verificationsOf(account.username)).toEqual([]);
   expect(await emailVerified(account.id)).toBe(true);
 });
@@ -153,7 +153,7 @@ describe('PATCH /api/admin/users/:id', () => {
     const { account } = await newAccount();
     const res = await updateUser(account.id, { email: 'trusted@example.com', email_verified: true });
     expect(res.body).toMatchObject({ email: 'trusted@example.com', email_verified: true });
-    await node.emailVerification.settled();
+    await node.links.emailVerification.settled();
     expect(verificationsOf(account.username)).toEqual([]);
   });
 });

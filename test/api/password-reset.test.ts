@@ -111,7 +111,7 @@ describe('POST /api/password-reset', () => {
     expect(answers.map((a) => [a.status, a.body])).toEqual(
       Array.from({ length: 4 }, () => [202, { status: 'accepted' }]),
     );
-    await node.passwordReset.settled();
+    await node.links.passwordReset.settled();
     expect(hook.deliveries.filter((d) => /nobody/.test(d.raw))).toEqual([]);
     expect(hook.deliveries.filter((d) => d.json.username === known.username)).toHaveLength(2);
   });
@@ -121,7 +121,7 @@ describe('POST /api/password-reset', () => {
     const second = await newAccount({ email: 'shared.box@example.com' });
     const disabled = await newAccount({ email: 'shared.box@example.com', disabled: true });
     expect((await requestReset({ email: 'SHARED.box@example.com' })).status).toBe(202);
-    await node.passwordReset.settled();
+    await node.links.passwordReset.settled();
     const names = hook.deliveries
       .filter((d) => d.json.event === 'password_reset.requested')
       .map((d) => d.json.username);

@@ -156,9 +156,9 @@ describe('the OpenAPI document', () => {
     const served = new Set<string>();
     const deps = {
       ...node.services,
-      passwordReset: node.passwordReset,
-      emailVerification: node.emailVerification,
-      registration: node.registration,
+      passwordReset: node.links.passwordReset,
+      emailVerification: node.links.emailVerification,
+      registration: node.links.registration,
     };
     for (const router of [...createApiRouters(deps, node.provider).slice(0, -1), integratorRouter()])
       for (const layer of router.stack)

@@ -93,7 +93,7 @@ describe('over HTTP', () => {
     expect(byAddress.html).toBe(known.html);
     // One field: the name and the address both found the account.
     await resetLink(account, 2);
-    await node.passwordReset.settled();
+    await node.links.passwordReset.settled();
     expect(hook.deliveries.filter((d) => d.raw.includes('nobody-on-this-page'))).toEqual([]);
 
     const empty = await post(ACCOUNT_PATHS.forgot, { login: ' ' });
@@ -163,7 +163,7 @@ describe('over HTTP', () => {
       email: 'verify.page@example.com',
       emailVerified: false,
     });
-    await node.emailVerification.request(changed!);
+    await node.links.emailVerification.request(changed!);
     const { url } = (await hook.forUser(account.username)).json;
     const link = url!.slice(node.issuer.length);
     expect(link).toMatch(`${ACCOUNT_PATHS.verify}?token=`);
@@ -258,7 +258,7 @@ describe('in Chromium', () => {
         email: 'neu@example.com',
         emailVerified: false,
       });
-      await node.emailVerification.request(changed!);
+      await node.links.emailVerification.request(changed!);
       await page.goto((await hook.forUser(account.username)).json.url!);
       await checked(page, 'E-Mail-Adresse bestätigt');
       expect(problems.blocked).toEqual([]);

@@ -112,7 +112,7 @@ describe.each(['en', 'de'] as const)('in %s', (lang) => {
 
   it("shows an invitation's form", async () => {
     const email = `invited-${lang}@example.com`;
-    await node.registration.invite({ email, roles: [] });
+    await node.links.registration.invite({ email, roles: [] });
     const event = await eventually(() => hook.deliveries.find((d) => d.json.email === email));
     const context = await browser.newContext({ viewport: { width: 800, height: 900 }, locale: lang });
     const problems = watchBrowser(context, node.issuer);
