@@ -18,7 +18,7 @@ import {
 } from './account-row';
 import { PasswordHasher } from './password';
 import { DEFAULT_PASSWORD_POLICY, checkPasswordRules, type PasswordPolicy } from './password-rules';
-import { LoginThrottle, type LockoutPolicy } from './throttle';
+import { LoginThrottle, type LockoutPolicy, type Reservation } from './throttle';
 import { usernameKey } from './username';
 
 export type { Account, Address, AuthResult, NewAccount, ProfileInput } from './account-row';
@@ -109,18 +109,50 @@ export class AccountStore {
 
     // The whole account (with its roles) in the one look-up: no second query by id on success.
     const row = await this.selectAccounts().whereRaw('lower(a.username) = ?', [key]).first();
-    // No password holds U+0000 (PasswordHasher refuses it), and bcrypt would stop reading at it.
-    const ok = isStorableText(password) && (await this.passwords.verify(password, row?.password_hash));
-    if (!ok || !row) {
-      const locked = await this.throttle.fail(key, reservation);
-      return locked
-        ? { ok: false, reason: 'locked', lockedUntil: locked }
+    const checked = await this.settleAttempt(key, reservation, password, row?.password_hash);
+    if (!checked.ok)
+      return checked.lockedUntil
+        ? { ok: false, reason: 'locked', lockedUntil: checked.lockedUntil }
         : { ok: false, reason: 'invalid_credentials' };
+    if (row!.disabled) return { ok: false, reason: 'disabled' };
+    return { ok: true, account: AccountStore.fromRow(row)! };
+  }
+
+  /**
+   * The check of a password for an attempt the throttle counted already (`reserve`): a wrong one
+   * (or none to compare with) stays counted and may lock the name; a right one takes the count back,
+   * unless the name was locked meanwhile. Shared by the sign-in and the password change.
+   */
+  private async settleAttempt(
+    key: string,
+    reservation: Extract<Reservation, { ok: true }>,
+    password: string,
+    hash: string | undefined,
+  ): Promise<{ ok: true } | { ok: false; lockedUntil?: Date }> {
+    // No password holds U+0000 (PasswordHasher refuses it), and bcrypt would stop reading at it.
+    const ok = isStorableText(password) && (await this.passwords.verify(password, hash));
+    if (!ok || hash === undefined) {
+      const locked = await this.throttle.fail(key, reservation);
+      return locked ? { ok: false, lockedUntil: locked } : { ok: false };
     }
     const released = await this.throttle.succeed(key);
-    if (!released.ok) return { ok: false, reason: 'locked', lockedUntil: released.lockedUntil };
-    if (row.disabled) return { ok: false, reason: 'disabled' };
-    return { ok: true, account: AccountStore.fromRow(row)! };
+    return released.ok ? { ok: true } : { ok: false, lockedUntil: released.lockedUntil };
+  }
+
+  /** The accounts row of a new account; its roles are the caller's to add, in the same transaction. */
+  private static async insertRow(
+    trx: Knex.Transaction,
+    id: string,
+    passwordHash: string,
+    input: Omit<NewAccount, 'password' | 'id' | 'roles'>,
+  ): Promise<void> {
+    await trx('accounts').insert({
+      id,
+      username: input.username,
+      password_hash: passwordHash,
+      disabled: input.disabled ?? false,
+      ...profileRow(input),
+    });
   }
 
   /** Checks the rules (PasswordRuleError) and hashes: what every new password goes through. */
@@ -133,13 +165,7 @@ export class AccountStore {
     const id = input.id ?? randomUUID();
     const passwordHash = await this.hashNewPassword(input.password);
     await this.db.transaction(async (trx) => {
-      await trx('accounts').insert({
-        id,
-        username: input.username,
-        password_hash: passwordHash,
-        disabled: input.disabled ?? false,
-        ...profileRow(input),
-      });
+      await AccountStore.insertRow(trx, id, passwordHash, input);
       if (input.roles?.length) {
         await trx('roles')
           .insert(input.roles.map((name) => ({ name })))
@@ -162,13 +188,7 @@ export class AccountStore {
     input: Omit<NewAccount, 'password' | 'id'> & { passwordHash: string },
   ): Promise<string> {
     const id = randomUUID();
-    await trx('accounts').insert({
-      id,
-      username: input.username,
-      password_hash: input.passwordHash,
-      disabled: input.disabled ?? false,
-      ...profileRow(input),
-    });
+    await AccountStore.insertRow(trx, id, input.passwordHash, input);
     const roles: string[] = input.roles?.length
       ? await trx('roles')
           .whereIn('name', [...new Set(input.roles)])
@@ -318,16 +338,11 @@ export class AccountStore {
     const key = usernameKey(row.username)!;
     const reservation = await this.throttle.reserve(key);
     if (!reservation.ok) return { ok: false, reason: 'locked', lockedUntil: reservation.lockedUntil };
-    const ok =
-      isStorableText(currentPassword) && (await this.passwords.verify(currentPassword, row.password_hash));
-    if (!ok) {
-      const locked = await this.throttle.fail(key, reservation);
-      return locked
-        ? { ok: false, reason: 'locked', lockedUntil: locked }
+    const checked = await this.settleAttempt(key, reservation, currentPassword, row.password_hash);
+    if (!checked.ok)
+      return checked.lockedUntil
+        ? { ok: false, reason: 'locked', lockedUntil: checked.lockedUntil }
         : { ok: false, reason: 'wrong_password' };
-    }
-    const released = await this.throttle.succeed(key);
-    if (!released.ok) return { ok: false, reason: 'locked', lockedUntil: released.lockedUntil };
     const passwordHash = await this.hashNewPassword(newPassword);
     return this.db.transaction(async (trx) => {
       const updated = await trx('accounts')
