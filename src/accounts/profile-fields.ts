@@ -4,6 +4,7 @@
  * message completes "<field> …", as the API's `details` print it; the page shows its own words.
  */
 import { z } from 'zod';
+import type { Account, ProfileInput } from './store';
 
 /** given_name, family_name. */
 export const personName = z.string().trim().min(1).max(150);
@@ -20,3 +21,37 @@ export const locale = z
   .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag such as en or en-GB');
 
 export const email = z.email('must be an email address').max(254);
+
+/** The fields a person edits, as both the API and the page name them; undefined: left as it is. */
+export interface OwnProfileFields {
+  given_name?: string | null;
+  family_name?: string | null;
+  email?: string | null;
+  phone_number?: string | null;
+  locale?: string | null;
+}
+
+/**
+ * What a person's own edit changes (PUT /api/profile, PUT /api/account, the account page): nobody
+ * has proven they receive mail at a new address or messages at a new number, so a changed one is
+ * no longer verified. `emailChanged`: the caller sends the new address its verification link.
+ */
+export function ownProfileChange(
+  account: Pick<Account, 'email' | 'phoneNumber'>,
+  fields: OwnProfileFields,
+): { input: ProfileInput; emailChanged: boolean } {
+  const input: ProfileInput = {
+    givenName: fields.given_name,
+    familyName: fields.family_name,
+    phoneNumber: fields.phone_number,
+    locale: fields.locale,
+  };
+  const emailChanged = fields.email !== undefined && fields.email !== account.email;
+  if (emailChanged) {
+    input.email = fields.email;
+    input.emailVerified = false;
+  }
+  if (fields.phone_number !== undefined && fields.phone_number !== account.phoneNumber)
+    input.phoneNumberVerified = false;
+  return { input, emailChanged };
+}

@@ -3,7 +3,8 @@
  * email is no longer verified (nobody has proven they receive mail there).
  */
 import type { Context } from 'koa';
-import type { Account, AccountStore, ProfileInput } from '../accounts/store';
+import { ownProfileChange } from '../accounts/profile-fields';
+import type { Account, AccountStore } from '../accounts/store';
 import { badRequest, notFound } from '../errors';
 import { authOf } from './bearer';
 import { updateProfileBody } from './schemas';
@@ -28,23 +29,11 @@ export function updateProfile({
     const { account } = authOf(ctx);
     const body = validateBody(ctx, updateProfileBody);
     if (Object.keys(body).length === 0) throw badRequest('the body names no field to update');
-    const input: ProfileInput = {
-      givenName: body.given_name,
-      familyName: body.family_name,
-      phoneNumber: body.phone_number,
-      locale: body.locale,
-    };
-    if (body.email !== undefined && body.email !== account.email) {
-      input.email = body.email;
-      input.emailVerified = false;
-    }
-    // A changed phone number is no longer verified either.
-    if (body.phone_number !== undefined && body.phone_number !== account.phoneNumber)
-      input.phoneNumberVerified = false;
+    const { input, emailChanged } = ownProfileChange(account, body);
     const updated = await accounts.updateProfile(account.id, input);
     if (!updated) throw notFound('the account no longer exists');
     // Sent after answering; it logs its own failure.
-    if (input.email !== undefined) void emailVerification.request(updated);
+    if (emailChanged) void emailVerification.request(updated);
     ctx.body = profileView(updated);
   };
 }

@@ -8,9 +8,8 @@
  */
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { email, locale, personName, phoneNumber } from '../../accounts/profile-fields';
+import { email, locale, ownProfileChange, personName, phoneNumber } from '../../accounts/profile-fields';
 import { passwordProblem, PasswordRuleError } from '../../accounts/password-rules';
-import type { ProfileInput } from '../../accounts/store';
 import { notFound } from '../../errors';
 import { bodyOf } from '../../http/body';
 import { setRetryAfter } from '../interaction-kit';
@@ -136,21 +135,7 @@ export function createOverviewForms(deps: AccountOverviewDeps, render: OverviewR
       if (Object.keys(read.errors).length > 0)
         return render(ctx, current, { status: 400, profile: { values: read.values, errors: read.errors } });
 
-      const { input: form } = read;
-      const input: ProfileInput = {
-        givenName: form.given_name,
-        familyName: form.family_name,
-        phoneNumber: form.phone_number,
-        locale: form.locale,
-      };
-      // Nobody has proven they receive mail at a new address, or messages at a new number.
-      const emailChanged = form.email !== undefined && form.email !== account.email;
-      if (emailChanged) {
-        input.email = form.email;
-        input.emailVerified = false;
-      }
-      if (form.phone_number !== undefined && form.phone_number !== account.phoneNumber)
-        input.phoneNumberVerified = false;
+      const { input, emailChanged } = ownProfileChange(account, read.input);
       const updated = await accounts.updateProfile(account.id, input);
       if (!updated) throw notFound('the account no longer exists');
       // Never throws; the person sees the notice whether or not the delivery is quick.
