@@ -74,27 +74,26 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
   overviewPost(ACCOUNT_PATHS.password, 'changeAccountPassword', overview.changePassword);
   overviewPost(ACCOUNT_PATHS.revokeConsent, 'revokeAccountConsent', overview.revokeConsent);
   overviewPost(ACCOUNT_PATHS.revokeSession, 'revokeAccountSession', overview.revokeSession);
-  for (const path of [
-    ACCOUNT_PATHS.profile,
-    ACCOUNT_PATHS.password,
-    ACCOUNT_PATHS.revokeConsent,
-    ACCOUNT_PATHS.revokeSession,
-  ])
-    router.get(path, ...page, function redirectToOverview(ctx) {
-      ctx.status = 303;
-      ctx.redirect(ACCOUNT_PATHS.root);
-    });
-
-  // A form's URL opened directly (a reload after a redirect, a bookmark): the page.
-  for (const path of [
-    ACCOUNT_PATHS.startTotp,
-    ACCOUNT_PATHS.confirmTotp,
-    ACCOUNT_PATHS.removeTotp,
-    ACCOUNT_PATHS.recoveryCodes,
-  ])
-    router.get(path, ...page, function redirectToAccountPage(ctx) {
-      ctx.status = 303;
-      ctx.redirect(ACCOUNT_PATHS.mfa);
-    });
+  // A form's URL opened directly (a reload after a redirect, a bookmark): the page of the form.
+  const redirectGets = (paths: string[], to: string) => {
+    for (const path of paths)
+      router.get(path, ...page, function redirectToAccountPage(ctx) {
+        ctx.status = 303;
+        ctx.redirect(to);
+      });
+  };
+  redirectGets(
+    [ACCOUNT_PATHS.profile, ACCOUNT_PATHS.password, ACCOUNT_PATHS.revokeConsent, ACCOUNT_PATHS.revokeSession],
+    ACCOUNT_PATHS.root,
+  );
+  redirectGets(
+    [
+      ACCOUNT_PATHS.startTotp,
+      ACCOUNT_PATHS.confirmTotp,
+      ACCOUNT_PATHS.removeTotp,
+      ACCOUNT_PATHS.recoveryCodes,
+    ],
+    ACCOUNT_PATHS.mfa,
+  );
   return router;
 }

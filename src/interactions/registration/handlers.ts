@@ -73,13 +73,20 @@ export function createRegistrationHandlers(deps: RegistrationPageDeps) {
     );
   }
 
-  /** The locals both forms share: the fields' bounds and hints. */
-  function formLocals(t: Translate) {
+  /** The locals both forms share: the fields' bounds and hints, and what was wrong with a post. */
+  function formLocals(
+    t: Translate,
+    shown: { problems?: Partial<Record<RegistrationField, FieldProblem>>; error?: string },
+  ) {
+    const errors = fieldErrors(t, shown.problems ?? {});
+    const formError = Object.keys(errors).length ? t('registration.error.form') : null;
     return {
       usernameMaxLength: MAX_USERNAME_LENGTH,
       passwordMinLength: passwordPolicy.minLength,
       passwordMaxLength: passwordPolicy.maxLength,
       passwordHint: t('registration.field.passwordHint', { min: passwordPolicy.minLength }),
+      errors,
+      error: shown.error ? t(shown.error) : formError,
     };
   }
 
@@ -92,22 +99,13 @@ export function createRegistrationHandlers(deps: RegistrationPageDeps) {
       error?: string;
     } = {},
   ): Promise<void> {
-    await render(ctx, 'register', status, (t) => {
-      const errors = fieldErrors(t, shown.problems ?? {});
-      return {
-        title: t('registration.register.title'),
-        action: ACCOUNT_PATHS.register,
-        ...formLocals(t),
-        username: shown.typed?.username ?? '',
-        email: shown.typed?.email ?? '',
-        errors,
-        error: shown.error
-          ? t(shown.error)
-          : Object.keys(errors).length
-            ? t('registration.error.form')
-            : null,
-      };
-    });
+    await render(ctx, 'register', status, (t) => ({
+      title: t('registration.register.title'),
+      action: ACCOUNT_PATHS.register,
+      ...formLocals(t, shown),
+      username: shown.typed?.username ?? '',
+      email: shown.typed?.email ?? '',
+    }));
   }
 
   async function renderInvitation(
@@ -120,23 +118,14 @@ export function createRegistrationHandlers(deps: RegistrationPageDeps) {
       error?: string;
     } = {},
   ): Promise<void> {
-    await render(ctx, 'invitation', status, (t) => {
-      const errors = fieldErrors(t, shown.problems ?? {});
-      return {
-        title: t('registration.invitation.title'),
-        action: ACCOUNT_PATHS.invitation,
-        ...formLocals(t),
-        invitedEmail: invitation.email,
-        token: invitation.token,
-        username: shown.username ?? '',
-        errors,
-        error: shown.error
-          ? t(shown.error)
-          : Object.keys(errors).length
-            ? t('registration.error.form')
-            : null,
-      };
-    });
+    await render(ctx, 'invitation', status, (t) => ({
+      title: t('registration.invitation.title'),
+      action: ACCOUNT_PATHS.invitation,
+      ...formLocals(t, shown),
+      invitedEmail: invitation.email,
+      token: invitation.token,
+      username: shown.username ?? '',
+    }));
   }
 
   type Outcome = 'done' | 'invalid' | 'taken';
