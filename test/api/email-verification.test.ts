@@ -123,6 +123,23 @@ it('a link for an address that changed again does nothing', async () => {
   });
 });
 
+it('spends a link once when two confirmations race: one verifies, the other finds it done', async () => {
+  const { account, token } = await newAccount();
+  await changeEmail(token, 'raced.box@example.com');
+  const link = (await hook.forUser(account.username)).json.token;
+  const outcomes = await Promise.all(
+    Array.from({ length: 5 }, () => node.links.emailVerification.verify(link)),
+  );
+  expect(outcomes.map((o) => o.status).sort()).toEqual([
+    'already',
+    'already',
+    'already',
+    'already',
+    'verified',
+  ]);
+  expect(await emailVerified(account.id)).toBe(true);
+});
+
 it('refuses a made-up token and a body without one', async () => {
   expect((await confirm('y'.repeat(43))).body).toMatchObject({ details: { token: expect.any(String) } });
   const missing = await api(node, 'POST', PUBLIC_PATHS.emailVerificationConfirm, { json: {} });
