@@ -109,6 +109,17 @@ export interface Config {
     emailVerificationTtlSeconds: number;
     invitationTtlSeconds: number;
   };
+  /**
+   * DJANGO_COMPAT: also answer django-oauth-toolkit's paths (`/o/token/`, `/o/introspect/`, ...) with
+   * the same provider, for the clients and resource servers of a team moving off it.
+   */
+  djangoCompat: boolean;
+  /**
+   * EXTRA_SCOPES: scopes that release no claims but that clients may ask for and tokens carry, such as
+   * django-oauth-toolkit's `read` and `write` (its default SCOPES, and the default here when
+   * DJANGO_COMPAT is on).
+   */
+  extraScopes: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -234,6 +245,19 @@ const schema = z.object({
         z.string().regex(/^[a-z0-9_.:-]{1,64}$/, 'role names are lower-case letters, digits and _ . : -'),
       ),
     ),
+  DJANGO_COMPAT: bool.default(false),
+  EXTRA_SCOPES: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? undefined : [...new Set(v.split(/[\s,]+/).filter(Boolean))]))
+    .pipe(
+      z
+        .array(
+          // RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E.
+          z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,64}$/, 'scopes are printable ASCII without " or \\'),
+        )
+        .optional(),
+    ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -347,6 +371,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       emailVerificationTtlSeconds: e.EMAIL_VERIFICATION_TTL,
       invitationTtlSeconds: e.INVITATION_TTL,
     },
+    djangoCompat: e.DJANGO_COMPAT,
+    extraScopes: e.EXTRA_SCOPES ?? (e.DJANGO_COMPAT ? ['read', 'write'] : []),
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -131,6 +131,23 @@ export class ClientStore {
     );
   }
 
+  /**
+   * Inserts or replaces a client whose secret is known only as a hash in a foreign format (an imported
+   * django-oauth-toolkit 2.x secret; see the migration of `secret_hash`), or clears such a hash (null)
+   * when the metadata's own secret is the one to compare. The metadata's `client_secret` must then be
+   * a random value nobody knows, so that the provider's plain comparison never matches by itself.
+   */
+  async saveWithSecretHash(client: StoredClient, secretHash: string | null): Promise<void> {
+    const metadata = withScope(client);
+    const row = { metadata: JSON.stringify(metadata), secret_hash: secretHash };
+    await this.write(metadata.client_id, (trx) =>
+      trx('clients')
+        .insert({ client_id: metadata.client_id, ...row })
+        .onConflict('client_id')
+        .merge({ ...row, updated_at: new Date() }),
+    );
+  }
+
   /** Inserts a client; false when the id is taken. */
   async insert(client: StoredClient): Promise<boolean> {
     const metadata = withScope(client);
@@ -171,7 +188,8 @@ export class ClientStore {
     const current = await this.read(clientId);
     if (!current || current.token_endpoint_auth_method === 'none') return null;
     const secret = generateSecret();
-    await this.save({ ...current, client_secret: secret });
+    // A foreign hash of the old secret (an imported one) must not keep verifying it.
+    await this.saveWithSecretHash({ ...current, client_secret: secret }, null);
     return secret;
   }
 
