@@ -261,6 +261,9 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** Every environment variable the configuration reads (.env.example lists each with its default). */
+export const VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 function formatIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
 }

@@ -2,7 +2,9 @@
  * Configuration: validated once, with messages that name the variable; production refuses insecure
  * defaults.
  */
-import { ConfigError, DEV_SECRET_KEY, loadConfig } from '../src/config';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, DEV_SECRET_KEY, VARIABLES, loadConfig } from '../src/config';
 
 const SECRET = 'a-production-secret-of-at-least-32-characters';
 const production = {
@@ -245,5 +247,22 @@ describe('second factors', () => {
     expect(message({ MFA_REQUIRED_ROLES: 'Admin Team' })).toMatch(
       /^invalid configuration: MFA_REQUIRED_ROLES/,
     );
+  });
+});
+
+describe('.env.example', () => {
+  const example = fs.readFileSync(path.resolve(__dirname, '..', '.env.example'), 'utf8');
+  const entries = example
+    .split('\n')
+    .map((line) => /^([A-Z0-9_]+)=(.*)$/.exec(line))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map((match) => [match[1]!, match[2]!] as const);
+
+  it('lists every variable the configuration reads, and nothing else', () => {
+    expect(entries.map(([name]) => name).sort()).toEqual([...VARIABLES].sort());
+  });
+
+  it('shows the defaults: the file as it is configures what no file does', () => {
+    expect(loadConfig(Object.fromEntries(entries), '/srv')).toEqual(loadConfig({}, '/srv'));
   });
 });
