@@ -55,7 +55,8 @@ export type AuthResult =
 export interface AccountRow {
   id: string;
   username: string;
-  password_hash: string;
+  /** Null: no password (an imported unusable Django password); only a reset gives it one. */
+  password_hash: string | null;
   email: string | null;
   email_verified: boolean;
   given_name: string | null;
@@ -65,6 +66,8 @@ export interface AccountRow {
   locale: string | null;
   address: Address | null;
   disabled: boolean;
+  /** The last successful password sign-in (Django's last_login for an imported account). */
+  last_login_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }

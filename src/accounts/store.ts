@@ -98,7 +98,9 @@ export class AccountStore {
   /**
    * Verifies a username and password. The attempt is counted before the password is checked (see
    * LoginThrottle), so a locked name, or one whose attempts a burst has taken, never reaches bcrypt; an
-   * unknown user costs one bcrypt compare like a known one; a success takes the count back.
+   * unknown user, or an account without a password, costs one bcrypt compare like a known one, and
+   * every failure lasts as long (PasswordHasher's floor); a success takes the count back, and is
+   * recorded (recordSignIn: last_login_at, and an imported hash replaced by Gatehouse's).
    */
   async authenticate(username: string, password: string): Promise<AuthResult> {
     const key = usernameKey(username);
@@ -115,7 +117,27 @@ export class AccountStore {
         ? { ok: false, reason: 'locked', lockedUntil: checked.lockedUntil }
         : { ok: false, reason: 'invalid_credentials' };
     if (row!.disabled) return { ok: false, reason: 'disabled' };
+    await this.recordSignIn(row!.id, row!.password_hash!, password);
     return { ok: true, account: AccountStore.fromRow(row)! };
+  }
+
+  /**
+   * After a successful password sign-in: last_login_at, and a hash not in Gatehouse's format (one
+   * imported from Django) replaced by Gatehouse's bcrypt of the same password, only while it is still
+   * the hash just verified (compare-and-set): of two sign-ins racing, one replaces it and both succeed;
+   * a password set meanwhile (a reset) is kept. Returns whether this call replaced the hash.
+   */
+  async recordSignIn(id: string, verifiedHash: string, password: string): Promise<boolean> {
+    const now = new Date();
+    if (this.passwords.needsRehash(verifiedHash)) {
+      const rehashed = await this.passwords.hash(password);
+      const updated = await this.db('accounts')
+        .where({ id, password_hash: verifiedHash })
+        .update({ password_hash: rehashed, last_login_at: now });
+      if (updated) return true;
+    }
+    await this.db('accounts').where('id', id).update({ last_login_at: now });
+    return false;
   }
 
   /**
@@ -127,11 +149,11 @@ export class AccountStore {
     key: string,
     reservation: Extract<Reservation, { ok: true }>,
     password: string,
-    hash: string | undefined,
+    hash: string | null | undefined,
   ): Promise<{ ok: true } | { ok: false; lockedUntil?: Date }> {
     // No password holds U+0000 (PasswordHasher refuses it), and bcrypt would stop reading at it.
     const ok = isStorableText(password) && (await this.passwords.verify(password, hash));
-    if (!ok || hash === undefined) {
+    if (!ok || hash == null) {
       const locked = await this.throttle.fail(key, reservation);
       return locked ? { ok: false, lockedUntil: locked } : { ok: false };
     }

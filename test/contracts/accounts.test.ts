@@ -10,6 +10,12 @@ import { randomUUID } from 'node:crypto';
 import { AccountStore, type NewAccount } from '../../src/accounts/store';
 import type { Database } from '../../src/db/database';
 import { itAcrossPools, storeContract } from './harness';
+import {
+  djangoAvailable,
+  itWithDjango,
+  makeDjangoHashes,
+  type DjangoVector,
+} from '../accounts/django-vectors';
 
 const LOCKOUT = { maxAttempts: 3, windowSeconds: 900, durationSeconds: 900 };
 
@@ -170,6 +176,144 @@ describe('authenticate', () => {
       ok: false,
       reason: 'locked',
     });
+  });
+});
+
+describe('passwords imported from Django', () => {
+  let pbkdf2: DjangoVector | undefined;
+  let djangoBcryptSha256: DjangoVector | undefined;
+  beforeAll(async () => {
+    if (!djangoAvailable) return;
+    [pbkdf2, djangoBcryptSha256] = await makeDjangoHashes([
+      ['pbkdf2_sha256', 'django pässword'],
+      ['bcrypt_sha256', 'django pässword'],
+    ]);
+  }, 60_000);
+
+  /** An account whose stored hash is `hash` (as the importer writes it). */
+  async function withHash(hash: string | null) {
+    const account = await newAccount();
+    await accounts.db('accounts').where('id', account.id).update({ password_hash: hash });
+    return account;
+  }
+  const storedOf = async (id: string) =>
+    (await accounts.db('accounts').where('id', id).first('password_hash', 'last_login_at')) as {
+      password_hash: string | null;
+      last_login_at: Date | null;
+    };
+
+  it('an account without a password fails like a wrong password, and a reset gives it one', async () => {
+    const account = await withHash(null);
+    expect(await accounts.store.authenticate(account.username, 'right-password')).toEqual({
+      ok: false,
+      reason: 'invalid_credentials',
+    });
+    expect(await accounts.store.changePassword(account.id, 'right-password', 'new-password-1', {})).toEqual({
+      ok: false,
+      reason: 'wrong_password',
+    });
+    expect((await storedOf(account.id)).password_hash).toBeNull();
+    expect(await accounts.store.setPassword(account.id, 'new-password-1')).toBe(true);
+    expect(await accounts.store.authenticate(account.username, 'new-password-1')).toMatchObject({ ok: true });
+  });
+
+  it('records last_login_at on a successful password sign-in, and on nothing else', async () => {
+    const account = await newAccount();
+    const disabled = await newAccount({ disabled: true });
+    await accounts.store.authenticate(account.username, 'wrong-password');
+    await accounts.store.authenticate(disabled.username, 'right-password');
+    expect((await storedOf(account.id)).last_login_at).toBeNull();
+    expect((await storedOf(disabled.id)).last_login_at).toBeNull();
+    const before = Date.now();
+    expect(await accounts.store.authenticate(account.username, 'right-password')).toMatchObject({ ok: true });
+    const first = (await storedOf(account.id)).last_login_at!;
+    expect(first.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect(await accounts.store.authenticate(account.username, 'right-password')).toMatchObject({ ok: true });
+    expect((await storedOf(account.id)).last_login_at!.getTime()).toBeGreaterThanOrEqual(first.getTime());
+  });
+
+  itWithDjango(
+    'a Django hash signs in, and is replaced by Gatehouse’s bcrypt of the same password',
+    async () => {
+      const account = await withHash(pbkdf2!.encoded);
+      expect(await accounts.store.authenticate(account.username, 'django password')).toEqual({
+        ok: false,
+        reason: 'invalid_credentials',
+      });
+      expect((await storedOf(account.id)).password_hash).toBe(pbkdf2!.encoded);
+      expect(await accounts.store.authenticate(account.username, 'django pässword')).toEqual({
+        ok: true,
+        account,
+      });
+      const { password_hash: rehashed, last_login_at } = await storedOf(account.id);
+      expect(rehashed).toMatch(/^\$2b\$04\$/);
+      expect(last_login_at).toEqual(expect.any(Date));
+      expect(accounts.store.passwords.needsRehash(rehashed!)).toBe(false);
+      expect(await accounts.store.authenticate(account.username, 'django pässword')).toEqual({
+        ok: true,
+        account,
+      });
+      expect((await storedOf(account.id)).password_hash).toBe(rehashed);
+    },
+  );
+
+  itWithDjango('Django’s bcrypt_sha256 is Gatehouse’s own format: it signs in and is kept', async () => {
+    const account = await withHash(djangoBcryptSha256!.encoded);
+    expect(await accounts.store.authenticate(account.username, 'django pässword')).toEqual({
+      ok: true,
+      account,
+    });
+    expect((await storedOf(account.id)).password_hash).toBe(djangoBcryptSha256!.encoded);
+  });
+
+  itWithDjango('two sign-ins racing with an imported hash both succeed, and one replaces it', async () => {
+    const account = await withHash(pbkdf2!.encoded);
+    const answers = await Promise.all([
+      accounts.store.authenticate(account.username, 'django pässword'),
+      accounts.store.authenticate(account.username, 'django pässword'),
+    ]);
+    expect(answers).toEqual([
+      { ok: true, account },
+      { ok: true, account },
+    ]);
+    const after = (await storedOf(account.id)).password_hash!;
+    expect(after).toMatch(/^\$2b\$04\$/);
+    expect(await accounts.store.passwords.verify('django pässword', after)).toBe(true);
+
+    // The replacement itself, raced: exactly one of the two writes its hash.
+    const again = await withHash(pbkdf2!.encoded);
+    const replaced = await Promise.all([
+      accounts.store.recordSignIn(again.id, pbkdf2!.encoded, 'django pässword'),
+      accounts.store.recordSignIn(again.id, pbkdf2!.encoded, 'django pässword'),
+    ]);
+    expect(replaced.sort()).toEqual([false, true]);
+  });
+
+  itAcrossPools(
+    'two nodes’ sign-ins racing with an imported hash: both succeed, one replaces it',
+    async () => {
+      if (!djangoAvailable) return;
+      const account = await withHash(pbkdf2!.encoded);
+      const replaced = await Promise.all([
+        accounts.store.recordSignIn(account.id, pbkdf2!.encoded, 'django pässword'),
+        accounts.other!.recordSignIn(account.id, pbkdf2!.encoded, 'django pässword'),
+      ]);
+      expect(replaced.sort()).toEqual([false, true]);
+      expect(await accounts.store.authenticate(account.username, 'django pässword')).toEqual({
+        ok: true,
+        account,
+      });
+    },
+  );
+
+  itWithDjango('a password set after the imported one was verified is kept (compare-and-set)', async () => {
+    const account = await withHash(pbkdf2!.encoded);
+    expect(await accounts.store.setPassword(account.id, 'set-meanwhile')).toBe(true);
+    const set = (await storedOf(account.id)).password_hash;
+    expect(await accounts.store.recordSignIn(account.id, pbkdf2!.encoded, 'django pässword')).toBe(false);
+    const stored = await storedOf(account.id);
+    expect(stored.password_hash).toBe(set);
+    expect(stored.last_login_at).toEqual(expect.any(Date));
   });
 });
 
