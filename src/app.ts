@@ -9,6 +9,7 @@ import Router from '@koa/router';
 import type { Provider } from 'oidc-provider';
 import type { Config } from './config';
 import { isReady, type Database } from './db/database';
+import { djangoPaths } from './oidc/django-paths';
 import { errorHandler } from './http/errors';
 import type { ShutdownState } from './http/drain';
 import { checkHost } from './http/host';
@@ -54,6 +55,8 @@ export function createApp(config: Config, deps: AppDeps): Koa {
   app.use(securityHeaders({ hsts: config.issuer.startsWith('https://') }));
   app.use(errorHandler(deps.logger));
   app.use(checkHost);
+  // DJANGO_COMPAT: django-oauth-toolkit's /o/ paths, rewritten before anything routes them.
+  if (config.djangoCompat) app.use(djangoPaths(deps.provider));
   const health = healthRouter(deps.db, deps.shutdown);
   app.use(health.routes());
   for (const router of deps.routers ?? []) {

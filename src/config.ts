@@ -304,6 +304,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (e.OTP_DELIVERY === 'smtp' && !e.SMTP_URL) problems.push('SMTP_URL: required when OTP_DELIVERY=smtp');
   if (new URL(issuer).search || new URL(issuer).hash)
     problems.push('ISSUER: must not have a query or fragment');
+  // The provider serves its routes at the root of the host; only django-oauth-toolkit's /o is also
+  // served under its path (oidc/django-paths.ts), so that is the one path an issuer may have.
+  const issuerPath = new URL(issuer).pathname.replace(/\/+$/, '');
+  if (issuerPath && (issuerPath !== '/o' || !e.DJANGO_COMPAT))
+    problems.push('ISSUER: must have no path (only /o, with DJANGO_COMPAT=true)');
   if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
 
   const database: DatabaseConfig = e.DATABASE_URL

@@ -161,6 +161,11 @@ describe('bad values name the variable', () => {
     [{ PORT: '70000' }, /PORT: /],
     [{ ISSUER: 'ftp://x' }, /ISSUER: /],
     [{ ISSUER: 'https://id.example.com/?a=1' }, /ISSUER: must not have a query/],
+    [
+      { ISSUER: 'https://id.example.com/base' },
+      /ISSUER: must have no path \(only \/o, with DJANGO_COMPAT=true\)/,
+    ],
+    [{ ISSUER: 'https://id.example.com/o' }, /ISSUER: must have no path/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: /],
     [{ ACCESS_TOKEN_TTL: '-1' }, /ACCESS_TOKEN_TTL: /],
     [{ BCRYPT_COST: '3' }, /BCRYPT_COST: /],
@@ -232,7 +237,7 @@ describe('production', () => {
 
 describe('second factors', () => {
   it('requires none by default and takes WebAuthn and the TOTP label from the issuer', () => {
-    expect(loadConfig({ ISSUER: 'https://id.example.com:8443/base' }, '/srv').mfa).toEqual({
+    expect(loadConfig({ ISSUER: 'https://id.example.com:8443' }, '/srv').mfa).toEqual({
       requiredRoles: [],
       totpIssuer: 'id.example.com:8443',
       webauthn: { rpId: 'id.example.com', rpName: 'Gatehouse', origin: 'https://id.example.com:8443' },
@@ -247,6 +252,26 @@ describe('second factors', () => {
     expect(message({ MFA_REQUIRED_ROLES: 'Admin Team' })).toMatch(
       /^invalid configuration: MFA_REQUIRED_ROLES/,
     );
+  });
+});
+
+describe('DJANGO_COMPAT', () => {
+  it('is off by default; on, it offers read and write unless EXTRA_SCOPES says otherwise', () => {
+    expect(loadConfig({}, '/srv')).toMatchObject({ djangoCompat: false, extraScopes: [] });
+    expect(loadConfig({ DJANGO_COMPAT: 'true' }, '/srv').extraScopes).toEqual(['read', 'write']);
+    expect(
+      loadConfig({ DJANGO_COMPAT: 'true', EXTRA_SCOPES: 'read,files:read read' }, '/srv').extraScopes,
+    ).toEqual(['read', 'files:read']);
+  });
+
+  it('allows the issuer django-oauth-toolkit had, https://host/o', () => {
+    expect(loadConfig({ DJANGO_COMPAT: 'true', ISSUER: 'https://id.example.com/o/' }, '/srv').issuer).toBe(
+      'https://id.example.com/o',
+    );
+  });
+
+  it('refuses a scope that RFC 6749 §3.3 does not allow', () => {
+    expect(message({ EXTRA_SCOPES: 'read "quoted"' })).toMatch(/EXTRA_SCOPES/);
   });
 });
 

@@ -2,10 +2,11 @@
  * The client registry. Metadata is stored with RFC 7591 names, exactly as oidc-provider reads it
  * through the Client adapter; the provider validates it when it loads a client.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
 import type { Database } from '../db/database';
 import { isStorableText } from '../db/text';
+import { verifyDjangoHash } from '../security/django-hashes';
 import { CLIENTS_CHANNEL, ClientCache } from './cache';
 import { DEFAULT_CLIENT_SCOPE } from './scope';
 
@@ -71,6 +72,13 @@ export function buildClientMetadata(input: NewClient, clientId: string, secret: 
  */
 function withScope(client: StoredClient): StoredClient {
   return client.scope ? client : { ...client, scope: DEFAULT_CLIENT_SCOPE };
+}
+
+/** Constant-time comparison of two secrets (lengths may differ; that much is not secret). */
+function sameSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'utf8');
+  const right = Buffer.from(b, 'utf8');
+  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /** Strips the secret: what listings and reads may show after creation. */
@@ -146,6 +154,37 @@ export class ClientStore {
         .onConflict('client_id')
         .merge({ ...row, updated_at: new Date() }),
     );
+  }
+
+  /**
+   * Verifies a presented secret against the client's foreign hash (clients.secret_hash: a
+   * django-oauth-toolkit ≥ 2.0 secret, hashed by Django's make_password), for the provider's client
+   * authentication when its plain comparison failed. On success the presented secret becomes the
+   * metadata's client_secret and the hash is cleared, in one compare-and-set on the hash that was
+   * verified, announced to every node like any write: from then on the provider's own comparison
+   * matches. Of two racing first presentations one writes; the other finds the secret it presented
+   * already there, and both succeed. False for no hash, a wrong secret, or a secret rotated meanwhile.
+   */
+  async verifyForeignSecret(clientId: string, presented: string): Promise<boolean> {
+    if (!isStorableText(clientId) || !isStorableText(presented)) return false;
+    const row = await this.db<{ secret_hash: string | null }>('clients')
+      .select('secret_hash')
+      .where('client_id', clientId)
+      .first();
+    const hash = row?.secret_hash;
+    if (!hash || !(await verifyDjangoHash(presented, hash))) return false;
+    const promoted = await this.write(clientId, (trx) =>
+      trx('clients')
+        .where({ client_id: clientId, secret_hash: hash })
+        .update({
+          metadata: trx.raw(`jsonb_set(metadata, '{client_secret}', to_jsonb(?::text))`, [presented]),
+          secret_hash: null,
+          updated_at: new Date(),
+        }),
+    );
+    if (promoted > 0) return true;
+    const current = await this.read(clientId);
+    return typeof current?.client_secret === 'string' && sameSecret(current.client_secret, presented);
   }
 
   /** Inserts a client; false when the id is taken. */

@@ -21,7 +21,19 @@ export const SCOPE_CLAIMS = {
  */
 export const OTHER_SCOPES = ['offline_access', 'profile:write', 'admin', 'account'] as const;
 
+/** The scopes Gatehouse itself defines: those that release claims and OTHER_SCOPES. */
 export const SUPPORTED_SCOPES: string[] = [...Object.keys(SCOPE_CLAIMS), ...OTHER_SCOPES];
+
+/**
+ * Every scope the provider knows (its `scopes` configuration, discovery's scopes_supported, what the
+ * extension grants may grant): Gatehouse's own plus the operator's EXTRA_SCOPES, such as
+ * django-oauth-toolkit's `read` and `write`. An extra scope releases no claims; a token carries it
+ * for the resource servers that read it. A scope neither lists stays unknown to the provider, which
+ * drops it from requests (RFC 6749 §3.3) and refuses a client that lists it.
+ */
+export function supportedScopes(extraScopes: readonly string[]): string[] {
+  return [...new Set([...SUPPORTED_SCOPES, ...extraScopes])];
+}
 
 /** Every claim an account can release, undefined where the account has no value. */
 export function accountClaims(account: Account): Record<string, unknown> {

@@ -67,6 +67,51 @@ export async function validateClientSchema(provider: Provider, metadata: object)
   await provider.Client.validate(metadata as ClientMetadata);
 }
 
+/**
+ * Client authentication by secret (client_secret_basic, client_secret_post: lib/shared/client_auth.js
+ * awaits `client.compareClientSecret(presented)`, lib/models/client.js compares with the metadata's
+ * client_secret in constant time): when that comparison fails, `fallback` is asked too, for a secret
+ * known only as a foreign hash. Patched on this provider's own Client class (one per instance).
+ */
+export function compareClientSecretsWith(
+  provider: Provider,
+  fallback: (clientId: string, presented: string) => Promise<boolean>,
+): void {
+  type Compare = (this: Client, presented: string) => boolean | Promise<boolean>;
+  const prototype = provider.Client.prototype as unknown as { compareClientSecret: Compare };
+  const own = prototype.compareClientSecret;
+  prototype.compareClientSecret = async function compareClientSecret(this: Client, presented: string) {
+    if (await own.call(this, presented)) return true;
+    return fallback(this.clientId, presented);
+  };
+}
+
+/**
+ * Saves a token under the id it was built with, a value issued elsewhere (an import): an opaque
+ * token's value is its id (lib/models/formats/opaque.js getValueAndPayload returns `jti`). An access
+ * or client-credentials token picks its format when it generates its id (lib/models/formats/index.js
+ * generateTokenId: opaque unless a resource server asks for JWT); given an id it generates none, so
+ * the format is set here as that would have. Returns the value, which is the id it was given.
+ */
+export async function saveTokenWithValue(token: AnyToken): Promise<string> {
+  const value = token.jti;
+  if (!value) throw new Error('a token saved with its value needs that value as its jti');
+  if (token.kind !== 'RefreshToken') (token as { format?: string }).format = 'opaque';
+  const saved = await token.save();
+  if (saved !== value) throw new Error(`oidc-provider saved the ${token.kind} under another value`);
+  return saved;
+}
+
+/**
+ * A client as the provider would load it from this metadata, without storing it (lib/models/client.js:
+ * the constructor validates, as Client.find does for a stored one). Throws what validateClientSchema does.
+ */
+export async function clientFromMetadata(provider: Provider, metadata: object): Promise<Client> {
+  await validateClientSchema(provider, metadata);
+  const ClientClass = provider.Client as unknown as new (metadata: object) => Client;
+  return new ClientClass(metadata);
+}
+
 const FORM = 'application/x-www-form-urlencoded';
 
 /** A request as the library's handlers read it: a form makes it a POST; the socket is the caller's. */

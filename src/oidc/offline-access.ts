@@ -22,6 +22,7 @@
  * again or not; the token response's `scope` then does not list offline_access.
  */
 import type { AccessToken, Client, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import { cameThroughDjangoPaths } from './django-paths';
 
 const OFFLINE_ACCESS = 'offline_access';
 
@@ -33,7 +34,13 @@ function grantAllowsOfflineAccess(ctx: KoaContextWithOIDC): boolean {
   return ctx.oidc.entities.Grant?.getOIDCScope().split(' ').includes(OFFLINE_ACCESS) ?? false;
 }
 
-/** The library's default, plus an authorization code whose Grant was allowed offline access. */
+/**
+ * The library's default, plus an authorization code whose Grant was allowed offline access, or one
+ * redeemed through django-oauth-toolkit's /o/token/ (django-paths.ts). DOT issues a refresh token
+ * with every authorization-code grant; through /o/ Gatehouse does the same for a client registered
+ * for refresh_token, so DOT's clients change only their URL. The "other condition" of §11 is then
+ * that registration, made by the operator who moved the client.
+ */
 export async function issueRefreshToken(
   ctx: KoaContextWithOIDC,
   client: Client,
@@ -41,7 +48,9 @@ export async function issueRefreshToken(
 ): Promise<boolean> {
   if (!client.grantTypeAllowed('refresh_token')) return false;
   if (source.scopes.has(OFFLINE_ACCESS)) return true;
-  return source.kind === 'AuthorizationCode' && grantAllowsOfflineAccess(ctx);
+  return (
+    source.kind === 'AuthorizationCode' && (grantAllowsOfflineAccess(ctx) || cameThroughDjangoPaths(ctx))
+  );
 }
 
 /**
@@ -54,9 +63,11 @@ export async function expiresWithSession(
   source: SessionBoundSource | AccessToken,
 ): Promise<boolean> {
   if (source.scopes.has(OFFLINE_ACCESS)) return false;
+  // A code asked for through /o/authorize/ is not bound either: DOT's refresh tokens outlive any
+  // browser session.
   const offline =
     source.kind === 'AuthorizationCode' &&
     ctx.oidc.client?.grantTypeAllowed('refresh_token') === true &&
-    grantAllowsOfflineAccess(ctx);
+    (grantAllowsOfflineAccess(ctx) || cameThroughDjangoPaths(ctx));
   return !offline;
 }

@@ -17,11 +17,12 @@ import type { Logger } from '../log';
 import { limitClientAuthFailures } from '../security/client-auth-failures';
 import type { RateLimits } from '../security/rate-limits';
 import { createAdapterFactory } from './adapter';
-import { SCOPE_CLAIMS, SUPPORTED_SCOPES, providerAccount } from './claims';
+import { SCOPE_CLAIMS, providerAccount, supportedScopes } from './claims';
 import { registerGrants } from './grants';
 import { EXTENSION_GRANT_TYPES } from './grants/names';
 import { takeSchemeFromIssuer } from './https-issuer';
-import { answerUnauthorizedClient, introspectionPolicy } from './internals';
+import { addDjangoUsername } from './django-introspection';
+import { answerUnauthorizedClient, compareClientSecretsWith, introspectionPolicy } from './internals';
 import { expiresWithSession, issueRefreshToken } from './offline-access';
 import { signInClaims } from './sign-in-claims';
 import { stepUpPolicy } from './step-up';
@@ -123,7 +124,7 @@ export function buildConfiguration(
       // appear only when a relying party asks for them (acr_values, the claims parameter).
       openid: [...SCOPE_CLAIMS.openid, 'acr', 'amr'],
     },
-    scopes: SUPPORTED_SCOPES,
+    scopes: supportedScopes(config.extraScopes),
     responseTypes: [
       'code',
       'id_token',
@@ -152,6 +153,12 @@ export function buildConfiguration(
       Grant: config.ttl.grant,
     },
     extraClientMetadata: { properties: ['first_party'] },
+    // django-oauth-toolkit's applications sign ID tokens with RS256 or HS256 (the client's secret as
+    // the key, OpenID Connect Core §10.1). HS256 is offered only to teams moving off it: the library's
+    // default list otherwise, as the conformance battery knows it.
+    ...(config.djangoCompat && {
+      enabledJWA: { idTokenSigningAlgValues: ['RS256', 'PS256', 'ES256', 'Ed25519', 'EdDSA', 'HS256'] },
+    }),
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -191,7 +198,9 @@ export function buildConfiguration(
  * 3. unauthorized_client for the extension grants (internals.ts answerUnauthorizedClient): rewrites the token
  *    endpoint's invalid_request, before the limiter above looks at the answer.
  * 4. Session activity (oidc/session-activity.ts): after /auth and its resume, when the session was last seen.
- * 5. The not-found page: innermost, so the bare 404 it sees is one that nothing routed.
+ * 5. With DJANGO_COMPAT, the account's username in introspection answers through /o/introspect/
+ *    (oidc/django-introspection.ts), as django-oauth-toolkit's resource servers read them.
+ * 6. The not-found page: innermost, so the bare 404 it sees is one that nothing routed.
  */
 function useMiddleware(
   provider: Provider,
@@ -202,13 +211,18 @@ function useMiddleware(
   provider.use(answerDatabaseOutage({ renderError: additions.configuration?.renderError }));
   provider.use(
     limitClientAuthFailures({
-      paths: ['token', 'introspection', 'revocation'].map((route) => provider.pathFor(route)),
+      // The paths the provider routes (ctx.path), at its root also for an issuer with a path (the
+      // issuer's path is pathFor's default mount), and for what came through /o/ (django-paths.ts).
+      paths: ['token', 'introspection', 'revocation'].map((route) =>
+        provider.pathFor(route, { mountPath: '' }),
+      ),
       rateLimits: deps.rateLimits,
       proxy: config.proxy,
     }),
   );
   provider.use(answerUnauthorizedClient(new Set(EXTENSION_GRANT_TYPES)));
   provider.use(recordSessionActivity({ db: deps.db, logger: deps.logger }));
+  if (config.djangoCompat) provider.use(addDjangoUsername(deps.accounts));
   if (additions.notFound) provider.use(additions.notFound);
 }
 
@@ -225,6 +239,11 @@ export function createProvider(
     secretKey: config.secretKey,
   });
   if (config.issuer.startsWith('https://')) takeSchemeFromIssuer(provider);
+  // A secret imported as a hash (django-oauth-toolkit ≥ 2.0) is verified in its format when the plain
+  // comparison fails, then becomes the plain secret the provider compares (clients/store.ts).
+  compareClientSecretsWith(provider, (clientId, presented) =>
+    deps.clients.verifyForeignSecret(clientId, presented),
+  );
   // An outage is logged once per transition (db/unavailable.ts), not once per request.
   provider.on('server_error', (ctx: unknown, err: Error) => {
     if (!markOutage(ctx, err)) deps.logger.error({ err }, 'provider server_error');
@@ -235,6 +254,7 @@ export function createProvider(
     otps: deps.otps,
     mfa: deps.mfa,
     mfaRequiredRoles: config.mfa.requiredRoles,
+    scopes: supportedScopes(config.extraScopes),
     rateLimits: deps.rateLimits,
     proxy: config.proxy,
   });

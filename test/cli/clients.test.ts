@@ -112,6 +112,26 @@ describe('client create', () => {
     expect(result.stderr).toMatch(message);
   });
 
+  it('takes the scopes of EXTRA_SCOPES, and only with them set', async () => {
+    const args = [
+      'client',
+      'create',
+      '--name',
+      'Reports',
+      '--grant',
+      'client_credentials',
+      '--scope',
+      'read write',
+    ];
+    const refused = await cli.run(args);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/unknown scope read, write/);
+    const created = await cli.json<Created>(args, { env: { EXTRA_SCOPES: 'read write' } });
+    expect(created.client).toMatchObject({ scope: 'read write' });
+    // The listings below count the clients made here.
+    expect((await cli.run(['client', 'delete', created.client_id])).code).toBe(0);
+  });
+
   it('refuses a client_id that exists with exit code 1', async () => {
     const result = await cli.run([
       'client',

@@ -4,10 +4,10 @@
  * retry gets the same successor tokens (on any node) instead of a revoked grant.
  */
 import type { Database } from '../../src/db/database';
-import { createTestDatabase, usingPostgres, type TestDatabase } from '../support/database';
+import { usingPostgres } from '../support/database';
 import { DEMO_SERVICE } from '../support/fixtures';
 import { isActive as active, type HttpAnswer } from '../support/http';
-import { startTestServer, type TestServer } from '../support/server';
+import { startTestServer, useTwoNodes, type TestServer } from '../support/server';
 import { passwordGrant, refresh } from '../support/tokens';
 
 async function refreshTokenOf(issuer: string): Promise<string> {
@@ -199,23 +199,10 @@ describe('with a grace window (REFRESH_TOKEN_REUSE_GRACE=30)', () => {
 const describeOnPostgres = usingPostgres ? describe : describe.skip;
 
 describeOnPostgres('two nodes on one PostgreSQL', () => {
-  let database: TestDatabase;
-  let a: TestServer;
-  let b: TestServer;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    const env = { REFRESH_TOKEN_REUSE_GRACE: '30' };
-    a = await startTestServer({ database, env });
-    b = await startTestServer({ database, env });
-  });
-
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await database?.drop();
-  });
+  const nodes = useTwoNodes({ REFRESH_TOKEN_REUSE_GRACE: '30' });
 
   it('lets exactly one of parallel refreshes across both nodes rotate, and both answer its tokens', async () => {
+    const { a, b } = nodes;
     const token = await refreshTokenOf(a.issuer);
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) => refresh(i % 2 ? a.issuer : b.issuer, token)),
@@ -226,6 +213,7 @@ describeOnPostgres('two nodes on one PostgreSQL', () => {
   });
 
   it('answers a retry on the other node with the first node’s successor', async () => {
+    const { a, b } = nodes;
     const token = await refreshTokenOf(a.issuer);
     const onA = await refresh(a.issuer, token);
     const onB = await refresh(b.issuer, token);
@@ -236,22 +224,10 @@ describeOnPostgres('two nodes on one PostgreSQL', () => {
 });
 
 describeOnPostgres('two nodes on one PostgreSQL, strict', () => {
-  let database: TestDatabase;
-  let a: TestServer;
-  let b: TestServer;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    a = await startTestServer({ database });
-    b = await startTestServer({ database });
-  });
-
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await database?.drop();
-  });
+  const nodes = useTwoNodes();
 
   it('lets exactly one of two parallel refreshes on two nodes succeed, 20 pairs in a row', async () => {
+    const { a, b } = nodes;
     for (let pair = 0; pair < 20; pair++) {
       const token = await refreshTokenOf(a.issuer);
       const answers = await Promise.all([refresh(a.issuer, token), refresh(b.issuer, token)]);

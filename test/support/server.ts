@@ -96,3 +96,23 @@ export async function startLoggedNode(env: Record<string, string> = {}): Promise
   const node = await startTestServer({ env: { LOG_LEVEL: 'info', ...env }, logger });
   return Object.assign(node, { logs });
 }
+
+/**
+ * Two nodes on one fresh database, started one after the other (the first migrates and seeds) in a
+ * beforeAll of the calling describe, and stopped with the database in its afterAll. The nodes are
+ * read from the returned object inside the tests.
+ */
+export function useTwoNodes(env: Record<string, string> = {}): { a: TestServer; b: TestServer } {
+  const nodes = {} as { a: TestServer; b: TestServer };
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    nodes.a = await startTestServer({ database, env });
+    nodes.b = await startTestServer({ database, env });
+  });
+  afterAll(async () => {
+    await Promise.all([nodes.a?.close(), nodes.b?.close()]);
+    await database?.drop();
+  });
+  return nodes;
+}

@@ -7,7 +7,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { buildClientMetadata, isReservedClientId, publicMetadata } from '../../clients/store';
 import { STAND_IN_SECRET, validateClientMetadata, type ClientSchemaCheck } from '../../clients/validate';
-import { SUPPORTED_SCOPES } from '../../oidc/claims';
+import { supportedScopes } from '../../oidc/claims';
 import { OTP_GRANT, PASSWORD_GRANT } from '../../oidc/grants/names';
 import { action, type CommandContext } from '../context';
 import { conflict, usageError } from '../errors';
@@ -87,9 +87,11 @@ export async function clientCreate(ctx: CommandContext, options: ClientCreateOpt
   if (!grantTypes.includes('authorization_code') && redirectUris.length)
     throw usageError('--redirect-uri is only for clients with the authorization_code grant');
   const scopes = options.scope?.split(/\s+/).filter(Boolean) ?? [];
-  const unknown = scopes.filter((s) => !SUPPORTED_SCOPES.includes(s));
+  // The scopes the provider knows: Gatehouse's own and EXTRA_SCOPES.
+  const known = supportedScopes(ctx.config.extraScopes);
+  const unknown = scopes.filter((s) => !known.includes(s));
   if (unknown.length)
-    throw usageError(`--scope: unknown scope ${unknown.join(', ')} (known: ${SUPPORTED_SCOPES.join(' ')})`);
+    throw usageError(`--scope: unknown scope ${unknown.join(', ')} (known: ${known.join(' ')})`);
 
   const input = {
     ...(options.id ? { clientId: options.id } : {}),

@@ -8,7 +8,6 @@ import type { Provider } from 'oidc-provider';
 import type { MfaStore } from '../../accounts/mfa/store';
 import type { OtpStore } from '../../accounts/otp';
 import type { AccountStore } from '../../accounts/store';
-import { SUPPORTED_SCOPES } from '../claims';
 import * as otp from './otp';
 import * as password from './password';
 import type { GrantLimits } from './rate-limit';
@@ -20,10 +19,12 @@ export interface GrantDeps extends GrantLimits {
   mfa: MfaStore;
   /** MFA_REQUIRED_ROLES. */
   mfaRequiredRoles: readonly string[];
+  /** Every scope the provider knows (claims.ts supportedScopes): what the grants may grant. */
+  scopes: readonly string[];
 }
 
 export function registerGrants(provider: Provider, deps: GrantDeps): void {
-  const scopes = new Set(SUPPORTED_SCOPES);
+  const scopes = new Set(deps.scopes);
   provider.registerGrantType(
     password.grantType,
     unavailableAsProtocolError(password.createHandler(provider, deps, scopes, deps)),

@@ -10,7 +10,9 @@ import type { Account } from '../../accounts/store';
 import { ACCOUNT_SCOPE, ADMIN_SCOPE, mayGrantAccountScope, mayGrantAdminScope } from '../../clients/scope';
 import type { SignInMethods } from '../../accounts/mfa/methods';
 import { accountClaims } from '../claims';
+import { cameThroughDjangoPaths } from '../django-paths';
 import { issueIdToken, tokenResponse } from '../internals';
+import { PASSWORD_GRANT } from './names';
 
 /**
  * The scopes to grant: what was asked (or, when `scope` is omitted, the client's registered scope:
@@ -67,8 +69,13 @@ export async function issueTokensForAccount(
   ctx.oidc.entity('AccessToken', at);
   const accessToken = await at.save();
 
+  // A refresh token for offline access; through django-oauth-toolkit's /o/token/ also without it,
+  // as DOT issues one with every password grant (its clients change only their URL).
+  const refreshable =
+    options.scopes.includes('offline_access') ||
+    (options.gty === PASSWORD_GRANT && cameThroughDjangoPaths(ctx));
   let refreshToken: string | undefined;
-  if (options.scopes.includes('offline_access') && client.grantTypeAllowed('refresh_token')) {
+  if (refreshable && client.grantTypeAllowed('refresh_token')) {
     const rt = new provider.RefreshToken({
       accountId: account.id,
       acr,
