@@ -16,19 +16,27 @@ import { validateClientSchema } from '../oidc/internals';
 import { SIGNING_ALGS, type KeyMaterial, type SigningAlg } from '../oidc/keys';
 import { buildConfiguration, type ProviderDeps } from '../oidc/provider';
 
-function throwawayKey(alg: SigningAlg): JWK {
+function throwawayKey(alg: SigningAlg, label: string): JWK {
   const { privateKey } =
     alg === 'RS256'
       ? generateKeyPairSync('rsa', { modulusLength: 2048 })
       : generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { ...(privateKey.export({ format: 'jwk' }) as JWK), kid: `schema-check-${alg}`, alg, use: 'sig' };
+  return { ...(privateKey.export({ format: 'jwk' }) as JWK), kid: `${label}-${alg}`, alg, use: 'sig' };
+}
+
+/**
+ * Keys for a provider that never signs anything the world sees (the CLI's schema check, the import's
+ * token writer): the provider wants a key of every algorithm it offers before it is built.
+ */
+export function throwawayKeys(label: string): KeyMaterial {
+  return {
+    jwks: { keys: SIGNING_ALGS.map((alg) => throwawayKey(alg, label)) },
+    cookieKeys: [randomBytes(32).toString('base64url')],
+  };
 }
 
 export function createClientSchemaCheck(config: Config, deps: Omit<ProviderDeps, 'keys'>): ClientSchemaCheck {
-  const keys: KeyMaterial = {
-    jwks: { keys: SIGNING_ALGS.map(throwawayKey) },
-    cookieKeys: [randomBytes(32).toString('base64url')],
-  };
+  const keys = throwawayKeys('schema-check');
   const provider = new Provider(config.issuer, buildConfiguration(config, { ...deps, keys }));
   // A client may list a grant type only once the provider knows it (lib/helpers/client_schema.js
   // reads the registered grant types): the extension grants are named here, never run.

@@ -14,6 +14,7 @@ import * as clientShow from './commands/client-show';
 import * as dbMigrate from './commands/db-migrate';
 import * as dbPurge from './commands/db-purge';
 import * as dbSeed from './commands/db-seed';
+import * as importDjango from './commands/import-django';
 import * as keysList from './commands/keys-list';
 import * as keysRetire from './commands/keys-retire';
 import * as keysRotate from './commands/keys-rotate';
@@ -49,6 +50,7 @@ const GROUPS: [name: string, description: string, commands: Registrar[]][] = [
   ['role', 'roles (the `roles` claim)', [roleList]],
   ['keys', 'signing keys', [keysList, keysRotate, keysRetire]],
   ['db', 'the database', [dbMigrate, dbSeed, dbPurge]],
+  ['import', 'imports from other identity providers', [importDjango]],
 ];
 
 const ENVIRONMENT_HELP = `
