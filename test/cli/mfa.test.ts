@@ -59,6 +59,7 @@ afterAll(async () => {
   await cli?.drop();
 });
 
+// On the embedded database every command stops and restarts the node around it: six restarts.
 it('shows the factors enrolled through the API, resets them and revokes the tokens', async () => {
   await server!.services.accounts.create({ username: 'dora', password: TEST_PASSWORD });
   const token = await accessToken(server!.issuer, 'openid account', { username: 'dora' });
@@ -124,7 +125,7 @@ it('shows the factors enrolled through the API, resets them and revokes the toke
     stdout: "dora had no second factors\nrevoked dora's sessions, grants and tokens\n",
     stderr: '',
   });
-});
+}, 180_000);
 
 it('exits 1 with one line for an unknown user, 2 without a username', async () => {
   expectOneLineError(await runBeside(['user', 'mfa', 'nobody']), 1, /no user nobody/);
