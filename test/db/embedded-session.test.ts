@@ -14,7 +14,8 @@ import { LOCK_FILE, tryLock } from '../../src/db/embedded/lock';
 import { socketConnection } from '../../src/db/embedded/open';
 import { serveDatabase, type SocketServer } from '../../src/db/embedded/socket-server';
 
-jest.setTimeout(20_000);
+// PGlite starts in seconds, but many times slower on a loaded two-core machine.
+jest.setTimeout(60_000);
 
 let dir: string;
 let db: PGlite;

@@ -24,8 +24,10 @@ afterAll(async () => {
 
 it('prints a banner whose curl lines work, finishes in-flight requests on SIGTERM and exits 0', async () => {
   const port = await freePort();
-  // A slow hash makes the password grant a request that is still running when the signal comes.
-  const node = await startProcess(testEnv(port, database, { BCRYPT_COST: '12', LOG_LEVEL: 'info' }), 90_000);
+  // A slow hash makes the password grant a request that is still running when the signal comes; the
+  // drain waits up to SHUTDOWN_TIMEOUT for it, ample so that a loaded machine does not cut it.
+  const env = { BCRYPT_COST: '12', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT: '30' };
+  const node = await startProcess(testEnv(port, database, env), 90_000);
   const banner = node.output();
   expect(banner).toContain(`issuer:    http://127.0.0.1:${port}`);
   expect(banner).toContain(`discovery: http://127.0.0.1:${port}/.well-known/openid-configuration`);
