@@ -86,6 +86,10 @@ export interface Config {
     passwordResetName: RateLimit | null;
     /** Sign-up and invitation-acceptance posts per source. */
     registration: RateLimit | null;
+    /** User-code entries on the device page (RFC 8628 §5.1) per source. */
+    deviceCode: RateLimit | null;
+    /** Dynamic client registration requests (RFC 7591) per source. */
+    clientRegistration: RateLimit | null;
   };
   /** Second factors. */
   mfa: {
@@ -120,6 +124,21 @@ export interface Config {
    * DJANGO_COMPAT is on).
    */
   extraScopes: string[];
+  /**
+   * CLIENT_REGISTRATION (RFC 7591): `token` (the default: an initial access token from
+   * `gatehouse client registration-token create` is required), `open` (anyone may register, within
+   * the self-registration policy) or `off` (no registration endpoint).
+   */
+  clientRegistration: 'off' | 'token' | 'open';
+  /** PAR_REQUIRED (RFC 9126 §5): every client must push its authorization request. */
+  parRequired: boolean;
+  /** The device authorization grant (RFC 8628): DEVICE_CODE_TTL, the life of a device and user code. */
+  deviceFlow: { codeTtlSeconds: number };
+  /**
+   * Back-channel logout deliveries (OpenID Connect Back-Channel Logout 1.0 §2.7): each request's
+   * timeout, and how many times a failed one is tried again.
+   */
+  backchannelLogout: { timeoutMs: number; retries: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -224,6 +243,8 @@ const schema = z.object({
   RATE_LIMIT_PASSWORD_RESET: rateLimit('20/600'),
   RATE_LIMIT_PASSWORD_RESET_NAME: rateLimit('5/3600'),
   RATE_LIMIT_REGISTRATION: rateLimit('10/3600'),
+  RATE_LIMIT_DEVICE_CODE: rateLimit('10/60'),
+  RATE_LIMIT_CLIENT_REGISTRATION: rateLimit('20/3600'),
   PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(128).default(8),
   PASSWORD_RESET_TTL: seconds(30 * 60),
   EMAIL_VERIFICATION_TTL: seconds(24 * 3600),
@@ -258,6 +279,11 @@ const schema = z.object({
         )
         .optional(),
     ),
+  CLIENT_REGISTRATION: z.enum(['off', 'token', 'open']).default('token'),
+  PAR_REQUIRED: bool.default(false),
+  DEVICE_CODE_TTL: z.coerce.number().int().min(60).max(3600).default(600),
+  BACKCHANNEL_LOGOUT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
+  BACKCHANNEL_LOGOUT_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -366,6 +392,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       passwordReset: e.RATE_LIMIT_PASSWORD_RESET,
       passwordResetName: e.RATE_LIMIT_PASSWORD_RESET_NAME,
       registration: e.RATE_LIMIT_REGISTRATION,
+      deviceCode: e.RATE_LIMIT_DEVICE_CODE,
+      clientRegistration: e.RATE_LIMIT_CLIENT_REGISTRATION,
     },
     mfa: {
       requiredRoles: e.MFA_REQUIRED_ROLES,
@@ -381,6 +409,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     djangoCompat: e.DJANGO_COMPAT,
     extraScopes: e.EXTRA_SCOPES ?? (e.DJANGO_COMPAT ? ['read', 'write'] : []),
+    clientRegistration: e.CLIENT_REGISTRATION,
+    parRequired: e.PAR_REQUIRED,
+    deviceFlow: { codeTtlSeconds: e.DEVICE_CODE_TTL },
+    backchannelLogout: { timeoutMs: e.BACKCHANNEL_LOGOUT_TIMEOUT_MS, retries: e.BACKCHANNEL_LOGOUT_RETRIES },
     logLevel: e.LOG_LEVEL,
   };
 }

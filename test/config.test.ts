@@ -88,6 +88,8 @@ describe('rate limits', () => {
       passwordReset: { points: 20, durationSeconds: 600 },
       passwordResetName: { points: 5, durationSeconds: 3600 },
       registration: { points: 10, durationSeconds: 3600 },
+      deviceCode: { points: 10, durationSeconds: 60 },
+      clientRegistration: { points: 20, durationSeconds: 3600 },
     });
   });
 
@@ -101,6 +103,8 @@ describe('rate limits', () => {
       RATE_LIMIT_PASSWORD_RESET: '1/1',
       RATE_LIMIT_PASSWORD_RESET_NAME: 'off',
       RATE_LIMIT_REGISTRATION: '0',
+      RATE_LIMIT_DEVICE_CODE: '3/30',
+      RATE_LIMIT_CLIENT_REGISTRATION: 'off',
     });
     expect(config.rateLimits).toEqual({
       login: { points: 5, durationSeconds: 10 },
@@ -111,7 +115,36 @@ describe('rate limits', () => {
       passwordReset: { points: 1, durationSeconds: 1 },
       passwordResetName: null,
       registration: null,
+      deviceCode: { points: 3, durationSeconds: 30 },
+      clientRegistration: null,
     });
+  });
+});
+
+describe('the protocol features', () => {
+  it('defaults to registration with an initial access token, PAR per client, 10-minute device codes', () => {
+    const config = loadConfig({});
+    expect(config.clientRegistration).toBe('token');
+    expect(config.parRequired).toBe(false);
+    expect(config.deviceFlow).toEqual({ codeTtlSeconds: 600 });
+    expect(config.backchannelLogout).toEqual({ timeoutMs: 5000, retries: 3 });
+  });
+
+  it('reads each variable and refuses values out of range', () => {
+    const config = loadConfig({
+      CLIENT_REGISTRATION: 'open',
+      PAR_REQUIRED: 'true',
+      DEVICE_CODE_TTL: '120',
+      BACKCHANNEL_LOGOUT_TIMEOUT_MS: '250',
+      BACKCHANNEL_LOGOUT_RETRIES: '0',
+    });
+    expect(config.clientRegistration).toBe('open');
+    expect(config.parRequired).toBe(true);
+    expect(config.deviceFlow).toEqual({ codeTtlSeconds: 120 });
+    expect(config.backchannelLogout).toEqual({ timeoutMs: 250, retries: 0 });
+    expect(() => loadConfig({ CLIENT_REGISTRATION: 'yes' })).toThrow(/CLIENT_REGISTRATION/);
+    expect(() => loadConfig({ DEVICE_CODE_TTL: '30' })).toThrow(/DEVICE_CODE_TTL/);
+    expect(() => loadConfig({ BACKCHANNEL_LOGOUT_RETRIES: '11' })).toThrow(/BACKCHANNEL_LOGOUT_RETRIES/);
   });
 });
 

@@ -20,6 +20,7 @@ import { createAdapterFactory } from './adapter';
 import { SCOPE_CLAIMS, providerAccount, supportedScopes } from './claims';
 import { registerGrants } from './grants';
 import { EXTENSION_GRANT_TYPES } from './grants/names';
+import { FEATURES, mergeConfiguration } from './features';
 import { takeSchemeFromIssuer } from './https-issuer';
 import { addDjangoUsername } from './django-introspection';
 import { answerUnauthorizedClient, compareClientSecretsWith, introspectionPolicy } from './internals';
@@ -169,22 +170,19 @@ export function buildConfiguration(
       url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
       policy: stepUpPolicy({ requiredRoles: config.mfa.requiredRoles }),
     },
-    ...extensions,
-    // An outage while loading a grant for /auth must reach its error handler as a protocol error.
-    ...(extensions.loadExistingGrant && {
-      loadExistingGrant: unavailableAsProtocolError(extensions.loadExistingGrant),
-    }),
     features: baseFeatures,
   };
-  // Extensions add to features one by one rather than replacing the whole object.
-  if (extensions.features) {
-    const base = configuration.features as Record<string, object>;
-    const merged: Record<string, object> = { ...base };
-    for (const [name, value] of Object.entries(extensions.features))
-      merged[name] = { ...base[name], ...value };
-    configuration.features = merged as Configuration['features'];
-  }
-  return configuration;
+  // The protocol features (features/), then the pages' configuration: `features` merged per name,
+  // plain objects key by key (features/merge.ts).
+  const merged = mergeConfiguration(
+    configuration,
+    ...FEATURES.map((feature) => feature.configure(config, deps)),
+    extensions,
+  );
+  // An outage while loading a grant for /auth must reach its error handler as a protocol error.
+  if (extensions.loadExistingGrant)
+    merged.loadExistingGrant = unavailableAsProtocolError(extensions.loadExistingGrant);
+  return merged;
 }
 
 /**
@@ -248,6 +246,7 @@ export function createProvider(
   provider.on('server_error', (ctx: unknown, err: Error) => {
     if (!markOutage(ctx, err)) deps.logger.error({ err }, 'provider server_error');
   });
+  for (const feature of FEATURES) feature.install?.(provider, config, deps);
   useMiddleware(provider, config, deps, additions);
   registerGrants(provider, {
     accounts: deps.accounts,

@@ -43,6 +43,8 @@ const KEY_PREFIXES: Record<RateLimitKind, string> = {
   passwordReset: 'password-reset',
   passwordResetName: 'password-reset-name',
   registration: 'registration',
+  deviceCode: 'device-code',
+  clientRegistration: 'client-registration',
 };
 
 /**

@@ -66,6 +66,8 @@ it('asks the shared count once per CLEAN_FOR_MS for a good source, every time fo
       passwordReset: null,
       passwordResetName: null,
       registration: null,
+      deviceCode: null,
+      clientRegistration: null,
     });
   const a = await startNode(rateLimits());
   const b = await startNode(rateLimits());

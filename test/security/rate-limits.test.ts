@@ -368,6 +368,8 @@ describe('behind a proxy (PROXY=true)', () => {
         passwordReset: null,
         passwordResetName: null,
         registration: null,
+        deviceCode: null,
+        clientRegistration: null,
       });
       expect(await limits.check('login', 'window')).toEqual({ ok: true });
       expect(await limits.consume('login', 'window')).toEqual({ ok: true });
