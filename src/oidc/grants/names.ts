@@ -14,3 +14,9 @@ export const OTP_GRANT = 'urn:gatehouse:params:oauth:grant-type:otp';
 export const EXTENSION_GRANT_TYPES = [PASSWORD_GRANT, OTP_GRANT] as const;
 
 export type ExtensionGrantType = (typeof EXTENSION_GRANT_TYPES)[number];
+
+/** The device authorization grant, RFC 8628 §3.4 (the provider's own, features.deviceFlow). */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** Token exchange, RFC 8693 §2.1 (registered by grants/token-exchange.ts). */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
