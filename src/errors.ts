@@ -7,6 +7,9 @@
 export type ErrorCode =
   | 'invalid_request'
   | 'invalid_client'
+  // RFC 7591 §3.2.2: the admin API's refusals of client metadata.
+  | 'invalid_client_metadata'
+  | 'invalid_redirect_uri'
   | 'invalid_token'
   | 'insufficient_scope'
   | 'insufficient_user_authentication'

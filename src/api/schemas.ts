@@ -8,7 +8,7 @@ import { MAX_USERNAME_LENGTH, USERNAME_PATTERN, USERNAME_RULE } from '../account
 import { DEFAULT_PASSWORD_POLICY, passwordProblem } from '../accounts/password-rules';
 import { ROLE_NAME_PATTERN } from '../accounts/roles';
 import { email, locale, personName, phoneNumber } from '../accounts/profile-fields';
-import { EXTENSION_GRANT_TYPES } from '../oidc/grants/names';
+import { clientMetadataFields, clientMetadataInput, clientName, scopeString } from '../clients/metadata';
 
 // ---- fields ---------------------------------------------------------------------------------------
 
@@ -24,19 +24,6 @@ export const password = z.string().superRefine((value, ctx) => {
   const problem = passwordProblem(DEFAULT_PASSWORD_POLICY, value);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
-const absoluteUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-/** The grants a client may list: the library's and Gatehouse's extension grants (grants/names.ts). */
-const grantType = z.enum([
-  'authorization_code',
-  'refresh_token',
-  'client_credentials',
-  'implicit',
-  ...EXTENSION_GRANT_TYPES,
-]);
-const scopeString = z
-  .string()
-  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'must be space-separated scopes');
-
 const editableProfile = {
   given_name: name.nullable().optional(),
   family_name: name.nullable().optional(),
@@ -87,25 +74,16 @@ export const createRoleBody = z.strictObject({
 
 export const deleteRoleQuery = z.strictObject({ force: z.enum(['true', 'false']).optional() });
 
-export const createClientBody = z.strictObject({
-  client_id: z
-    .string()
-    .regex(/^[A-Za-z0-9._~-]{1,128}$/, 'must be 1-128 letters, digits and . _ ~ -')
-    .optional(),
-  client_name: z.string().trim().min(1).max(255),
-  redirect_uris: z.array(absoluteUrl).max(32).optional(),
-  post_logout_redirect_uris: z.array(absoluteUrl).max(32).optional(),
-  grant_types: z.array(grantType).min(1).optional(),
-  public: z.boolean().optional(),
-  first_party: z.boolean().optional(),
-  scope: scopeString.optional(),
-});
+/**
+ * RFC 7591 §2 metadata (clients/metadata.ts, the same set as `gatehouse client create --metadata`),
+ * and `public`, Gatehouse's short way of saying token_endpoint_auth_method `none`.
+ */
+export const createClientBody = clientMetadataInput.extend({ public: z.boolean().optional() });
 
+/** The fields to change, as in createClientBody; a `scope` of null restores the default scopes. */
 export const updateClientBody = z.strictObject({
-  client_name: z.string().trim().min(1).max(255).optional(),
-  redirect_uris: z.array(absoluteUrl).max(32).optional(),
-  post_logout_redirect_uris: z.array(absoluteUrl).max(32).optional(),
-  grant_types: z.array(grantType).min(1).optional(),
+  client_name: clientName.optional(),
+  ...clientMetadataFields,
   scope: scopeString.nullable().optional(),
 });
 
@@ -166,6 +144,8 @@ export const validateTokenResponse = z.union([
     scope: z.string().optional(),
     exp: z.number().int(),
     roles: z.array(z.string()).optional(),
+    // RFC 8707: the API a token is for (its resource indicator), when it is for one.
+    aud: z.union([z.string(), z.array(z.string())]).optional(),
   }),
   z.object({ active: z.literal(false) }),
 ]);
@@ -202,8 +182,14 @@ export const roleResponse = z.object({
 
 export const roleListResponse = z.object({ roles: z.array(roleResponse) });
 
+/** A client's metadata as registered (RFC 7591 §3.2.1 without the secret), every field top level. */
 export const clientResponse = z.object({
   client_id: z.string(),
+  client_id_issued_at: z
+    .number()
+    .int()
+    .optional()
+    .describe('seconds since the epoch; absent for older clients'),
   client_name: z.string().nullable(),
   token_endpoint_auth_method: z.string(),
   grant_types: z.array(z.string()),
@@ -212,13 +198,35 @@ export const clientResponse = z.object({
   post_logout_redirect_uris: z.array(z.string()),
   scope: z.string().nullable(),
   first_party: z.boolean(),
+  token_endpoint_auth_signing_alg: z.string().optional(),
+  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).optional(),
+  jwks_uri: z.string().optional(),
+  id_token_signed_response_alg: z.string().optional(),
+  userinfo_signed_response_alg: z.string().optional(),
+  backchannel_logout_uri: z.string().optional(),
+  backchannel_logout_session_required: z.boolean().optional(),
+  require_pushed_authorization_requests: z.boolean().optional(),
+  dpop_bound_access_tokens: z.boolean().optional(),
+  logo_uri: z.string().optional(),
+  client_uri: z.string().optional(),
+  policy_uri: z.string().optional(),
+  tos_uri: z.string().optional(),
+  contacts: z.array(z.string()).optional(),
 });
 
 export const clientListResponse = z.object({ clients: z.array(clientResponse) });
 
-export const clientCreatedResponse = z.object({
-  client: clientResponse,
-  client_secret: z.string().nullable().describe('shown only here; null for a public client'),
+/** RFC 7591 §3.2.1: the client information response, the secret beside the metadata. */
+export const clientCreatedResponse = clientResponse.extend({
+  client_id_issued_at: z.number().int().describe('seconds since the epoch'),
+  client_secret: z
+    .string()
+    .optional()
+    .describe('shown only here; absent when the client needs none (none, private_key_jwt)'),
+  client_secret_expires_at: z
+    .literal(0)
+    .optional()
+    .describe('0: the secret does not expire; with a secret only'),
 });
 
 export const clientSecretResponse = z.object({

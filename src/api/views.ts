@@ -5,15 +5,8 @@
 import type { z } from 'zod';
 import type { Account } from '../accounts/store';
 import type { Role } from '../accounts/roles';
-import type { StoredClient } from '../clients/store';
 import type { ServiceKey } from '../clients/service-keys';
-import type {
-  clientResponse,
-  profileResponse,
-  roleResponse,
-  serviceKeyResponse,
-  userResponse,
-} from './schemas';
+import type { profileResponse, roleResponse, serviceKeyResponse, userResponse } from './schemas';
 
 export function profileView(account: Account): z.infer<typeof profileResponse> {
   return {
@@ -51,20 +44,6 @@ export function userView(account: Account): z.infer<typeof userResponse> {
 
 export function roleView(role: Role): z.infer<typeof roleResponse> {
   return { name: role.name, description: role.description, members: role.members };
-}
-
-export function clientView(client: StoredClient): z.infer<typeof clientResponse> {
-  return {
-    client_id: client.client_id,
-    client_name: typeof client.client_name === 'string' ? client.client_name : null,
-    token_endpoint_auth_method: client.token_endpoint_auth_method ?? 'client_secret_basic',
-    grant_types: (client.grant_types as string[] | undefined) ?? ['authorization_code'],
-    response_types: (client.response_types as string[] | undefined) ?? ['code'],
-    redirect_uris: [...(client.redirect_uris ?? [])],
-    post_logout_redirect_uris: [...(client.post_logout_redirect_uris ?? [])],
-    scope: typeof client.scope === 'string' ? client.scope : null,
-    first_party: client.first_party === true,
-  };
 }
 
 export function serviceKeyView(key: ServiceKey): z.infer<typeof serviceKeyResponse> {

@@ -58,6 +58,41 @@ function checkRedirects(field: string, uris: unknown, policy: ClientPolicy, prob
   }
 }
 
+/** RFC 7518 §6.2.2, §6.3.2, §6.4.1: the members of a private or symmetric JWK. */
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/**
+ * RFC 7591 §2 `jwks`: the client's public keys. A private or symmetric key there would be shown by
+ * every read of the client (and the provider would verify with it): refused, naming the key.
+ */
+function checkJwks(jwks: unknown, problems: ClientProblems): void {
+  const keys = (jwks as { keys?: unknown } | undefined)?.keys;
+  if (!Array.isArray(keys)) return; // not a JWK Set at all: the provider's validation names it
+  keys.forEach((key, i) => {
+    if (key && typeof key === 'object' && PRIVATE_JWK_MEMBERS.some((member) => member in key))
+      problems.jwks ??= `keys[${i}] is a private or symmetric key: register public keys only`;
+  });
+}
+
+/**
+ * RFC 7591 §2.1: response types and grant types go together (`code` with authorization_code,
+ * `id_token` and `token` with implicit). The provider would silently add or drop grants to match
+ * (lib/helpers/client_schema.js), so that the client it loads would not be the one stored and shown:
+ * a mismatch is refused instead.
+ */
+function checkResponseTypes(client: StoredClient, problems: ClientProblems): void {
+  const grants = new Set<string>(client.grant_types ?? ['authorization_code']);
+  const parts = new Set((client.response_types ?? ['code']).flatMap((type) => String(type).split(' ')));
+  if (parts.has('code') && !grants.has('authorization_code'))
+    problems.response_types = "'code' needs the authorization_code grant";
+  else if ((parts.has('id_token') || parts.has('token')) && !grants.has('implicit'))
+    problems.response_types = "'id_token' and 'token' need the implicit grant";
+  else if (grants.has('authorization_code') && !parts.has('code'))
+    problems.grant_types = "authorization_code needs a response type with 'code'";
+  else if (grants.has('implicit') && !parts.has('id_token') && !parts.has('token'))
+    problems.grant_types = "implicit needs a response type with 'id_token' or 'token'";
+}
+
 /** Gatehouse's own rules for a client's metadata: the problems by field. */
 export function checkClientMetadata(client: StoredClient, policy: ClientPolicy): ClientProblems {
   const problems: ClientProblems = {};
@@ -72,6 +107,8 @@ export function checkClientMetadata(client: StoredClient, policy: ClientPolicy):
   }
   checkRedirects('redirect_uris', client.redirect_uris, policy, problems);
   checkRedirects('post_logout_redirect_uris', client.post_logout_redirect_uris, policy, problems);
+  checkJwks(client.jwks, problems);
+  checkResponseTypes(client, problems);
   return problems;
 }
 
@@ -88,7 +125,9 @@ function schemaProblems(err: unknown): ClientProblems | null {
   if (!error || !['invalid_client_metadata', 'invalid_redirect_uri'].includes(error) || !description)
     return null;
   const [, field, rest] = /^([a-z_]+) (.*)$/.exec(description) ?? [];
-  return field && rest ? { [field]: rest } : { body: description };
+  if (!field || !rest) return { body: description };
+  // "jwks or jwks_uri is mandatory…", "jwks and jwks_uri must not…": the sentence names two fields.
+  return { [field]: /^(or|and) /.test(rest) ? description : rest };
 }
 
 /** Gatehouse's rules, then the provider's schema: the problems of the first step that has any. */

@@ -2,6 +2,8 @@
  * Administration of clients and service keys over real HTTP: secrets and keys appear once, the
  * provider accepts what the API registers, and invalid metadata changes nothing.
  */
+import { exportJWK, generateKeyPair } from 'jose';
+import { grantType } from '../../src/clients/metadata';
 import { tokenRequest } from '../support/http';
 import { api, startAdminApiNode, type ApiNode } from './support';
 
@@ -33,24 +35,32 @@ describe('clients', () => {
     expect(res.headers.get('location')).toBe('/api/admin/clients/reports');
     const { client_secret: secret } = res.body as { client_secret: string };
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const issuedAt = (res.body as { client_id_issued_at: number }).client_id_issued_at;
+    expect(Math.abs(issuedAt - Date.now() / 1000)).toBeLessThan(60);
+    // RFC 7591 §3.2.1: the client information response, every field top level.
     expect(res.body).toEqual({
-      client: {
-        client_id: 'reports',
-        client_name: 'Reports',
-        token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-        post_logout_redirect_uris: [],
-        scope: 'openid profile email',
-        first_party: false,
-      },
+      client_id: 'reports',
+      client_id_issued_at: issuedAt,
       client_secret: secret,
+      client_secret_expires_at: 0,
+      client_name: 'Reports',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      post_logout_redirect_uris: [],
+      scope: 'openid profile email',
+      first_party: false,
     });
     expect(await clientCredentials('reports', secret)).toBe(200);
 
     const read = await api(node, 'GET', '/api/admin/clients/reports', { token: admin });
-    expect(read.body).toEqual((res.body as { client: object }).client);
+    const {
+      client_secret: _secret,
+      client_secret_expires_at: _expires,
+      ...metadata
+    } = res.body as Record<string, unknown>;
+    expect(read.body).toEqual(metadata);
     const list = await api(node, 'GET', '/api/admin/clients', { token: admin });
     const text = JSON.stringify(list.body);
     expect(text).not.toContain(secret);
@@ -67,11 +77,12 @@ describe('clients', () => {
       json: { client_name: 'Mobile', public: true, redirect_uris: ['https://app.example.com/cb'] },
     });
     expect(res.status).toBe(201);
-    const body = res.body as { client: { client_id: string }; client_secret: null };
-    expect(body.client_secret).toBeNull();
-    expect(body.client.client_id).toMatch(/^gh_[A-Za-z0-9_-]{16}$/);
-    expect(body.client).toMatchObject({ token_endpoint_auth_method: 'none', response_types: ['code'] });
-    const rotate = await api(node, 'POST', `/api/admin/clients/${body.client.client_id}/secret`, {
+    const body = res.body as { client_id: string };
+    expect(body).not.toHaveProperty('client_secret');
+    expect(body).not.toHaveProperty('client_secret_expires_at');
+    expect(body.client_id).toMatch(/^gh_[A-Za-z0-9_-]{16}$/);
+    expect(body).toMatchObject({ token_endpoint_auth_method: 'none', response_types: ['code'] });
+    const rotate = await api(node, 'POST', `/api/admin/clients/${body.client_id}/secret`, {
       token: admin,
     });
     expect(rotate.status).toBe(400);
@@ -89,13 +100,12 @@ describe('clients', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body).toEqual({
-      error: 'invalid_request',
-      error_description: 'the request is invalid',
+      error: 'invalid_client_metadata',
+      error_description: 'the client metadata is invalid',
       details: {
         client_name: 'Too small: expected string to have >=1 characters',
         'redirect_uris.0': 'must be an http(s) URL',
-        'grant_types.0':
-          'Invalid option: expected one of "authorization_code"|"refresh_token"|"client_credentials"|"implicit"|"password"|"urn:gatehouse:params:oauth:grant-type:otp"',
+        'grant_types.0': `Invalid option: expected one of ${grantType.options.map((g) => `"${g}"`).join('|')}`,
         secret: 'unknown field',
       },
     });
@@ -106,7 +116,7 @@ describe('clients', () => {
     });
     expect(provider.status).toBe(400);
     expect(provider.body).toEqual({
-      error: 'invalid_request',
+      error: 'invalid_redirect_uri',
       error_description: 'the client metadata is invalid',
       details: { redirect_uris: 'must contain members' },
     });
@@ -151,7 +161,7 @@ describe('clients', () => {
     });
     expect(invalid.status).toBe(400);
     expect(invalid.body).toEqual({
-      error: 'invalid_request',
+      error: 'invalid_redirect_uri',
       error_description: 'the client metadata is invalid',
       details: { redirect_uris: 'must contain members' },
     });
@@ -170,6 +180,178 @@ describe('clients', () => {
     expect(gone.status).toBe(404);
     expect(gone.body).toEqual({ error: 'not_found', error_description: 'no such client' });
     expect(await clientCredentials('shop', second)).toBe(401);
+  });
+});
+
+describe('RFC 7591 metadata', () => {
+  const FULL = {
+    client_id: 'full-rp',
+    client_name: 'Full RP',
+    redirect_uris: ['https://rp.example.com/cb'],
+    post_logout_redirect_uris: ['https://rp.example.com/bye'],
+    grant_types: ['authorization_code', 'implicit', 'refresh_token'],
+    response_types: ['code', 'code id_token', 'id_token'],
+    token_endpoint_auth_method: 'client_secret_post',
+    id_token_signed_response_alg: 'ES256',
+    userinfo_signed_response_alg: 'RS256',
+    backchannel_logout_uri: 'https://rp.example.com/backchannel',
+    backchannel_logout_session_required: true,
+    require_pushed_authorization_requests: false,
+    dpop_bound_access_tokens: false,
+    scope: 'openid profile',
+    first_party: true,
+    logo_uri: 'https://rp.example.com/logo.png',
+    client_uri: 'https://rp.example.com/',
+    policy_uri: 'https://rp.example.com/privacy',
+    tos_uri: 'https://rp.example.com/terms',
+    contacts: ['ops@rp.example.com'],
+  };
+
+  it('takes every field, answers them top level beside the secret, and reads them back', async () => {
+    const res = await api(node, 'POST', '/api/admin/clients', { token: admin, json: FULL });
+    expect(res.status).toBe(201);
+    const { client_secret: secret, client_id_issued_at: issuedAt } = res.body as {
+      client_secret: string;
+      client_id_issued_at: number;
+    };
+    expect(res.body).toEqual({
+      ...FULL,
+      client_id_issued_at: issuedAt,
+      client_secret: secret,
+      client_secret_expires_at: 0,
+    });
+    const read = await api(node, 'GET', '/api/admin/clients/full-rp', { token: admin });
+    expect(read.body).toEqual({ ...FULL, client_id_issued_at: issuedAt });
+    const listed = await api(node, 'GET', '/api/admin/clients', { token: admin });
+    expect((listed.body as { clients: object[] }).clients).toContainEqual(read.body);
+    // The provider loads it as registered.
+    const loaded = await node.provider.Client.find('full-rp');
+    expect(loaded?.metadata()).toMatchObject({
+      response_types: FULL.response_types,
+      id_token_signed_response_alg: 'ES256',
+      backchannel_logout_uri: FULL.backchannel_logout_uri,
+    });
+  });
+
+  it('refuses what the provider refuses, and our own rules, with 400 per field and stores nothing', async () => {
+    const before = (await node.services.clients.list()).length;
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const cases: [Record<string, unknown>, string, Record<string, string>][] = [
+      [
+        { token_endpoint_auth_method: 'private_key_jwt' },
+        'invalid_client_metadata',
+        { jwks: 'jwks or jwks_uri is mandatory for this client' },
+      ],
+      [
+        { token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [await exportJWK(privateKey)] } },
+        'invalid_client_metadata',
+        { jwks: 'keys[0] is a private or symmetric key: register public keys only' },
+      ],
+      [
+        {
+          token_endpoint_auth_method: 'private_key_jwt',
+          jwks: { keys: [await exportJWK(publicKey)] },
+          jwks_uri: 'https://rp.example.com/jwks',
+        },
+        'invalid_client_metadata',
+        { jwks: 'jwks and jwks_uri must not be used at the same time' },
+      ],
+      [
+        { public: true, token_endpoint_auth_method: 'client_secret_basic' },
+        'invalid_client_metadata',
+        { public: 'contradicts token_endpoint_auth_method client_secret_basic' },
+      ],
+      [
+        { token_endpoint_auth_method: 'tls_client_auth', response_types: ['token'] },
+        'invalid_client_metadata',
+        {
+          token_endpoint_auth_method:
+            'Invalid option: expected one of "client_secret_basic"|"client_secret_post"|"client_secret_jwt"|"private_key_jwt"|"none"',
+          'response_types.0':
+            'Invalid option: expected one of "code"|"id_token"|"id_token token"|"code id_token"|"code token"|"code id_token token"|"none"',
+        },
+      ],
+      [
+        {
+          jwks_uri: 'http://rp.example.com/jwks',
+          contacts: 'ops@rp.example.com',
+          dpop_bound_access_tokens: 'yes',
+        },
+        'invalid_client_metadata',
+        {
+          jwks_uri: 'must be an https URL',
+          contacts: 'Invalid input: expected array, received string',
+          dpop_bound_access_tokens: 'Invalid input: expected boolean, received string',
+        },
+      ],
+      [
+        { response_types: ['id_token'], redirect_uris: ['https://rp.example.com/cb'] },
+        'invalid_client_metadata',
+        { response_types: "'id_token' and 'token' need the implicit grant" },
+      ],
+    ];
+    for (const [fields, error, details] of cases) {
+      const res = await api(node, 'POST', '/api/admin/clients', {
+        token: admin,
+        json: { client_name: 'Bad', grant_types: ['client_credentials'], ...fields },
+      });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 400,
+        body: { error, error_description: 'the client metadata is invalid', details },
+      });
+    }
+    expect((await node.services.clients.list()).length).toBe(before);
+  });
+
+  it('updates the new fields; a change that would need a secret the client lacks is refused', async () => {
+    await api(node, 'POST', '/api/admin/clients', {
+      token: admin,
+      json: { client_id: 'patchable', client_name: 'Patchable', grant_types: ['client_credentials'] },
+    });
+    const patched = await api(node, 'PATCH', '/api/admin/clients/patchable', {
+      token: admin,
+      json: { token_endpoint_auth_method: 'client_secret_post', contacts: ['a@example.com'] },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({
+      token_endpoint_auth_method: 'client_secret_post',
+      contacts: ['a@example.com'],
+    });
+    expect(patched.body).not.toHaveProperty('client_secret');
+    expect(await node.services.clients.findMetadata('patchable')).toMatchObject({
+      client_secret: expect.any(String),
+    });
+
+    await api(node, 'POST', '/api/admin/clients', {
+      token: admin,
+      json: {
+        client_id: 'keyless',
+        client_name: 'Keyless',
+        public: true,
+        redirect_uris: ['https://k.example/cb'],
+      },
+    });
+    const refused = await api(node, 'PATCH', '/api/admin/clients/keyless', {
+      token: admin,
+      json: { token_endpoint_auth_method: 'client_secret_basic' },
+    });
+    expect(refused.body).toEqual({
+      error: 'invalid_client_metadata',
+      error_description: 'the client metadata is invalid',
+      details: {
+        token_endpoint_auth_method:
+          'client_secret_basic needs a client secret, and this client has none: register a new client',
+      },
+    });
+    const unknown = await api(node, 'PATCH', '/api/admin/clients/keyless', {
+      token: admin,
+      json: { client_id: 'other', client_secret: 'mine' },
+    });
+    expect(unknown.body).toEqual({
+      error: 'invalid_client_metadata',
+      error_description: 'the client metadata is invalid',
+      details: { client_id: 'unknown field', client_secret: 'unknown field' },
+    });
   });
 });
 

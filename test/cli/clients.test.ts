@@ -2,12 +2,16 @@
  * `gatehouse client …` and `gatehouse service-key …` through the real CLI: output, --json shapes,
  * exit codes and refusals.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createCliDatabase, expectOneLineError, type CliDatabase } from '../support/cli';
 
+/** RFC 7591 §3.2.1's client information, as the admin API answers it. */
 interface Created {
   client_id: string;
-  client_secret: string | null;
-  client: Record<string, unknown>;
+  client_secret?: string;
+  [field: string]: unknown;
 }
 
 let cli: CliDatabase;
@@ -41,6 +45,7 @@ describe('client create', () => {
     expect(lines[1]).toMatch(/^client_secret: [A-Za-z0-9_-]{43}$/);
     expect(lines.slice(2)).toEqual([
       'name:          Web App',
+      'auth_method:   client_secret_basic',
       'grant_types:   authorization_code,refresh_token',
       'redirect_uris: https://app.example.com/callback',
       'scope:         openid profile',
@@ -48,7 +53,7 @@ describe('client create', () => {
     ]);
   });
 
-  it('--json gives the id, the secret and the metadata without the secret', async () => {
+  it('--json gives RFC 7591 client information: the id, the secret and the metadata, top level', async () => {
     const created = await cli.json<Created>([
       'client',
       'create',
@@ -60,8 +65,11 @@ describe('client create', () => {
     ]);
     expect(created.client_id).toMatch(/^gh_[A-Za-z0-9_-]{16}$/);
     expect(created.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(created.client).toEqual({
+    expect(created).toEqual({
       client_id: created.client_id,
+      client_id_issued_at: expect.any(Number),
+      client_secret: created.client_secret,
+      client_secret_expires_at: 0,
       client_name: 'Billing',
       token_endpoint_auth_method: 'client_secret_basic',
       grant_types: ['client_credentials'],
@@ -87,13 +95,13 @@ describe('client create', () => {
       '--grant',
       'authorization_code',
     ]);
-    expect(created.client_secret).toBeNull();
-    expect(created.client.token_endpoint_auth_method).toBe('none');
-    expect(created.client.response_types).toEqual(['code']);
+    expect(created).not.toHaveProperty('client_secret');
+    expect(created.token_endpoint_auth_method).toBe('none');
+    expect(created.response_types).toEqual(['code']);
   });
 
   it.each([
-    [['--redirect-uri', 'https://a.example/cb'], /required option '--name <name>'/],
+    [['--redirect-uri', 'https://a.example/cb'], /--name \(or client_name in --metadata\) is required/],
     [['--name', 'X', '--grant', 'bogus'], /Allowed choices are authorization_code, refresh_token/],
     [['--name', 'X'], /authorization_code grant needs at least one --redirect-uri/],
     [['--name', 'X', '--redirect-uri', 'not-a-url'], /--redirect-uri: not an absolute URL: not-a-url/],
@@ -127,7 +135,7 @@ describe('client create', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/unknown scope read, write/);
     const created = await cli.json<Created>(args, { env: { EXTRA_SCOPES: 'read write' } });
-    expect(created.client).toMatchObject({ scope: 'read write' });
+    expect(created).toMatchObject({ scope: 'read write' });
     // The listings below count the clients made here.
     expect((await cli.run(['client', 'delete', created.client_id])).code).toBe(0);
   });
@@ -246,5 +254,111 @@ describe('client list, show, rotate-secret, delete', () => {
     expectOneLineError(await cli.run(['client', 'delete', 'spa']), 1, /^gatehouse: no client spa$/m);
     const all = await cli.json<{ client_id: string }[]>(['client', 'list']);
     expect(all.map((c) => c.client_id)).not.toContain('spa');
+  });
+});
+
+describe('client create --metadata', () => {
+  it('takes RFC 7591 metadata from a file, the flags overriding it, and shows it back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-metadata-'));
+    const file = join(dir, 'client.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        client_name: 'From the file',
+        redirect_uris: ['https://rp.example.com/cb'],
+        grant_types: ['authorization_code', 'implicit'],
+        response_types: ['code', 'code id_token'],
+        token_endpoint_auth_method: 'client_secret_post',
+        id_token_signed_response_alg: 'ES256',
+        contacts: ['ops@rp.example.com'],
+        scope: 'openid',
+      }),
+    );
+    const created = await cli.json<Created>([
+      'client',
+      'create',
+      '--metadata',
+      file,
+      '--id',
+      'from-file',
+      '--name',
+      'From the flags',
+      '--scope',
+      'openid profile',
+    ]);
+    expect(created).toEqual({
+      client_id: 'from-file',
+      client_id_issued_at: expect.any(Number),
+      client_secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      client_secret_expires_at: 0,
+      client_name: 'From the flags',
+      redirect_uris: ['https://rp.example.com/cb'],
+      post_logout_redirect_uris: [],
+      grant_types: ['authorization_code', 'implicit'],
+      response_types: ['code', 'code id_token'],
+      token_endpoint_auth_method: 'client_secret_post',
+      id_token_signed_response_alg: 'ES256',
+      contacts: ['ops@rp.example.com'],
+      scope: 'openid profile',
+    });
+    const shown = await cli.json<Record<string, unknown>>(['client', 'show', 'from-file']);
+    const { client_secret: _secret, client_secret_expires_at: _expires, ...metadata } = created;
+    expect(shown).toEqual(metadata);
+  });
+
+  it('reads - from stdin; a private_key_jwt client with a public JWK gets no secret', async () => {
+    const jwk = {
+      kty: 'EC',
+      crv: 'P-256',
+      x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+      y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+    };
+    const result = await cli.run(['client', 'create', '--metadata', '-', '--json'], {
+      input: JSON.stringify({
+        client_name: 'Signed',
+        grant_types: ['client_credentials'],
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: [jwk] },
+      }),
+    });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    const created = JSON.parse(result.stdout) as Created;
+    expect(created).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] } });
+    expect(created).not.toHaveProperty('client_secret');
+  });
+
+  it.each([
+    [
+      { client_name: 'X', grant_types: ['client_credentials'], secret: 'x' },
+      /--metadata: secret: unknown field/,
+    ],
+    [
+      { client_name: 'X', grant_types: ['client_credentials'], contacts: 'a' },
+      /--metadata: contacts: Invalid input/,
+    ],
+    [
+      {
+        client_name: 'X',
+        grant_types: ['client_credentials'],
+        token_endpoint_auth_method: 'private_key_jwt',
+      },
+      /jwks: jwks or jwks_uri is mandatory for this client/,
+    ],
+    [
+      { client_name: 'X', grant_types: ['client_credentials'], id_token_signed_response_alg: 'EdDSA' },
+      /id_token_signed_response_alg: must be 'RS256' or 'ES256'/,
+    ],
+    [[1, 2], /--metadata: - must hold a JSON object of client metadata/],
+    ['not json', /--metadata: - is not JSON/],
+  ])('refuses %j with exit code 2, storing nothing', async (metadata, message) => {
+    const input = typeof metadata === 'string' ? metadata : JSON.stringify(metadata);
+    const result = await cli.run(['client', 'create', '--metadata', '-'], { input });
+    expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('refuses a file it cannot read', async () => {
+    const result = await cli.run(['client', 'create', '--metadata', '/nonexistent/client.json']);
+    expectOneLineError(result, 2, /--metadata: cannot read \/nonexistent\/client.json: ENOENT/);
   });
 });

@@ -56,7 +56,7 @@ describe('the admin scope', () => {
       redirect_uris: [REDIRECT],
     });
     expect(res.status).toBe(201);
-    const { client } = (await res.json()) as { client: { client_id: string; scope: string } };
+    const client = (await res.json()) as { client_id: string; scope: string };
     expect(client.scope).toBe('openid profile email');
 
     const auth = await fetch(
@@ -116,7 +116,7 @@ describe('client metadata', () => {
       });
       expect(res.status).toBe(400);
       const body = (await res.json()) as { error: string; details: Record<string, string> };
-      expect(body.error).toBe('invalid_request');
+      expect(body.error).toBe('invalid_client_metadata');
       expect(body.details.grant_types).toMatch(/^a public client cannot use the .* grant: it has no secret$/);
       expect((await node.services.clients.list()).length).toBe(before);
     },

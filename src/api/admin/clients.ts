@@ -1,22 +1,52 @@
 /**
- * Administration of clients. Metadata is built by the client store and validated by the one client
- * validator (clients/validate.ts: Gatehouse's rules, then the provider's own Client schema) before it
- * is saved, so the API can never store a client the provider would refuse to load. The secret appears once, in the answer that created or rotated it.
+ * Administration of clients: RFC 7591 metadata in, RFC 7591 §3.2.1's shape out (every field top
+ * level; the secret once, beside the metadata, in the answer that created or rotated it). Metadata is
+ * validated by the one client validator (clients/validate.ts: Gatehouse's rules, then the provider's
+ * own Client schema) before it is saved, so the API can never store a client the provider would
+ * refuse to load. Refusals are RFC 7591 §3.2.2's `invalid_client_metadata` (`invalid_redirect_uri`
+ * when only redirect URIs are wrong), with `details` per field.
  */
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
+import type { z } from 'zod';
 import {
-  buildClientMetadata,
-  isReservedClientId,
-  type ClientStore,
-  type StoredClient,
-} from '../../clients/store';
-import { STAND_IN_SECRET, validateClientMetadata, type ClientPolicy } from '../../clients/validate';
-import { badRequest, conflict, notFound } from '../../errors';
+  defaultResponseTypes,
+  generateClientId,
+  needsSecret,
+  newClientMetadata,
+  type ClientMetadataInput,
+} from '../../clients/metadata';
+import { generateSecret, isReservedClientId, type ClientStore, type StoredClient } from '../../clients/store';
+import { validateClientMetadata, type ClientPolicy } from '../../clients/validate';
+import { badRequest, conflict, GatehouseError, notFound, type FieldErrors } from '../../errors';
 import { validateClientSchema } from '../../oidc/internals';
 import { createClientBody, updateClientBody } from '../schemas';
 import { validateBody } from '../validation';
-import { clientView } from '../views';
+import { clientCreatedView, clientView } from './client-view';
+
+/** RFC 7591 §3.2.2: invalid_redirect_uri when only redirect URIs are wrong, else invalid_client_metadata. */
+function invalidMetadata(details: FieldErrors): GatehouseError {
+  const redirectsOnly = Object.keys(details).every((field) =>
+    /^(post_logout_)?redirect_uris(\.|$)/.test(field),
+  );
+  return new GatehouseError(
+    redirectsOnly ? 'invalid_redirect_uri' : 'invalid_client_metadata',
+    400,
+    'the client metadata is invalid',
+    { details },
+  );
+}
+
+/** The body against its schema; a field's problem is a problem of the metadata. */
+function metadataBody<S extends z.ZodObject>(ctx: Context, schema: S): z.output<S> {
+  try {
+    return validateBody(ctx, schema);
+  } catch (err) {
+    if (err instanceof GatehouseError && err.code === 'invalid_request' && err.details)
+      throw invalidMetadata(err.details);
+    throw err;
+  }
+}
 
 /** The one client validator (shared with the CLI); its problems become a 400 naming each property. */
 async function assertValidMetadata(
@@ -28,7 +58,7 @@ async function assertValidMetadata(
     policy,
     checkSchema: (candidate) => validateClientSchema(provider, candidate),
   });
-  if (Object.keys(problems).length) throw badRequest('the client metadata is invalid', problems);
+  if (Object.keys(problems).length) throw invalidMetadata(problems);
 }
 
 /** What the client handlers use: the store, the provider's schema check, the deployment's policy. */
@@ -50,35 +80,32 @@ export function listClients({ clients }: ClientAdminDeps) {
   };
 }
 
+/** `public: true` is token_endpoint_auth_method `none`; saying both differently is a contradiction. */
+function withPublic(body: z.output<typeof createClientBody>): ClientMetadataInput {
+  const { public: isPublic, ...metadata } = body;
+  if (isPublic === undefined) return metadata;
+  const method = metadata.token_endpoint_auth_method;
+  if (method !== undefined && (method === 'none') !== isPublic)
+    throw invalidMetadata({ public: `contradicts token_endpoint_auth_method ${method}` });
+  return isPublic ? { ...metadata, token_endpoint_auth_method: 'none' } : metadata;
+}
+
 export function createClient({ clients, provider, policy }: ClientAdminDeps) {
   return async function createClient(ctx: Context): Promise<void> {
-    const body = validateBody(ctx, createClientBody);
-    const input = {
-      clientId: body.client_id,
-      name: body.client_name,
-      redirectUris: body.redirect_uris,
-      postLogoutRedirectUris: body.post_logout_redirect_uris,
-      grantTypes: body.grant_types,
-      public: body.public,
-      firstParty: body.first_party,
-      scope: body.scope,
-    };
-    // Validate what the store will build (with a stand-in secret) before anything is written.
-    await assertValidMetadata(
-      provider,
-      buildClientMetadata(input, body.client_id ?? 'validation', body.public ? null : STAND_IN_SECRET),
-      policy,
-    );
-    if (
-      body.client_id &&
-      (isReservedClientId(body.client_id) || (await clients.findMetadata(body.client_id)))
-    )
+    const input = withPublic(metadataBody(ctx, createClientBody));
+    const clientId = input.client_id ?? generateClientId();
+    const draft = newClientMetadata(input, clientId, null, Math.floor(Date.now() / 1000));
+    // A secret only for a client that uses one (RFC 7591 §3.2.1), as the provider's registration does.
+    const secret = needsSecret(draft) ? generateSecret() : null;
+    const metadata: StoredClient = secret ? { ...draft, client_secret: secret } : draft;
+    // Validated before anything is written; the id's availability after, as before.
+    await assertValidMetadata(provider, metadata, policy);
+    if (isReservedClientId(clientId) || !(await clients.insert(metadata)))
       throw conflict('the client_id is taken');
-    const { client, secret } = await clients.create(input);
     ctx.status = 201;
-    ctx.set('Location', `/api/admin/clients/${encodeURIComponent(client.client_id)}`);
+    ctx.set('Location', `/api/admin/clients/${encodeURIComponent(clientId)}`);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { client: clientView(client), client_secret: secret };
+    ctx.body = clientCreatedView(metadata, secret);
   };
 }
 
@@ -91,22 +118,21 @@ export function getClient(deps: ClientAdminDeps) {
 export function updateClient(deps: ClientAdminDeps) {
   return async function updateClient(ctx: Context): Promise<void> {
     const current = await loadClient(deps, ctx);
-    const body = validateBody(ctx, updateClientBody);
+    const body = metadataBody(ctx, updateClientBody);
     if (Object.keys(body).length === 0) throw badRequest('the body names no field to update');
-    const changes: Partial<StoredClient> = {};
-    if (body.client_name !== undefined) changes.client_name = body.client_name;
-    if (body.redirect_uris !== undefined) changes.redirect_uris = body.redirect_uris;
-    if (body.post_logout_redirect_uris !== undefined)
-      changes.post_logout_redirect_uris = body.post_logout_redirect_uris;
-    if (body.grant_types !== undefined) {
-      changes.grant_types = body.grant_types;
-      // Response types follow the grants, as buildClientMetadata sets them.
-      const redirects = body.grant_types.some((g) => g === 'authorization_code' || g === 'implicit');
-      changes.response_types = redirects ? ['code'] : [];
-    }
-    const next: StoredClient = { ...current, ...changes };
-    if (body.scope === null) delete next.scope;
-    else if (body.scope !== undefined) next.scope = body.scope;
+    const { scope, ...changes } = body;
+    const next: StoredClient = { ...current, ...(changes as Partial<StoredClient>) };
+    // Response types follow new grants unless given, as a new client's do (clients/metadata.ts).
+    if (body.grant_types !== undefined && body.response_types === undefined)
+      next.response_types = defaultResponseTypes(body.grant_types);
+    if (scope === null) delete next.scope;
+    else if (scope !== undefined) next.scope = scope;
+    // A secret is generated only at creation and rotation, where the answer can show it once.
+    if (needsSecret(next) && typeof next.client_secret !== 'string')
+      throw invalidMetadata({
+        token_endpoint_auth_method: `${next.token_endpoint_auth_method} needs a client secret, and this client has none: register a new client`,
+      });
+    if (!needsSecret(next)) delete next.client_secret;
     await assertValidMetadata(deps.provider, next, deps.policy);
     await deps.clients.save(next);
     ctx.body = clientView(next);
@@ -125,6 +151,11 @@ export function deleteClient(deps: ClientAdminDeps) {
 export function rotateClientSecret(deps: ClientAdminDeps) {
   return async function rotateClientSecret(ctx: Context): Promise<void> {
     const client = await loadClient(deps, ctx);
+    const method = client.token_endpoint_auth_method ?? 'client_secret_basic';
+    if (!needsSecret(client))
+      throw badRequest(
+        method === 'none' ? 'a public client has no secret' : `a ${method} client has no secret`,
+      );
     const secret = await deps.clients.rotateSecret(client.client_id);
     if (!secret) throw badRequest('a public client has no secret');
     ctx.set('Cache-Control', 'no-store');
