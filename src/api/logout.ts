@@ -2,14 +2,15 @@
  * POST /api/logout: revokes the grant behind the caller's token, with every access token, refresh
  * token and authorization code issued under it (as oidc-provider lib/helpers/revoke.js does for a
  * revoked refresh token), and ends the account's sessions that include that client: each is destroyed
- * through the Session model's adapter (the user signs in again before that client gets new tokens), as
- * RP-initiated logout does (lib/actions/end_session.js).
+ * with the logout tokens its clients are owed queued (oidc/sessions.ts; the user signs in again before
+ * that client gets new tokens), as RP-initiated logout does (lib/actions/end_session.js).
  */
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
 import type { Database } from '../db/database';
 import type { Logger } from '../log';
 import { findSessionIdsWithClient } from '../oidc/payloads';
+import { endSessionsWithLogout } from '../oidc/sessions';
 import { authOf } from './bearer';
 
 export function logout({ provider, db, logger }: { provider: Provider; db: Database; logger: Logger }) {
@@ -23,7 +24,8 @@ export function logout({ provider, db, logger }: { provider: Provider; db: Datab
       grant.destroy(),
     ]);
     const sessions = await findSessionIdsWithClient(db, account.id, client.clientId);
-    await Promise.all(sessions.map((id) => provider.Session.adapter.destroy(id)));
+    // Their other clients are told by back-channel logout, as after RP-initiated logout.
+    await endSessionsWithLogout(db, account.id, sessions);
     logger.info({ accountId: account.id, clientId: client.clientId, grantId }, 'api logout');
     ctx.status = 204;
   };

@@ -10,7 +10,8 @@
  */
 import type { Database } from '../db/database';
 import { isStorableText } from '../db/text';
-import { PAYLOADS_TABLE } from './payloads';
+import { logoutsOfSession, queueLogouts, type PendingLogout } from './backchannel-outbox';
+import { PAYLOADS_TABLE, revokeAccountState } from './payloads';
 
 export const SESSION_ACTIVITY_TABLE = 'session_activity';
 
@@ -27,7 +28,7 @@ export interface AccountSession {
 /** What a Session payload holds that this module reads (lib/models/session.js IN_PAYLOAD). */
 interface SessionPayload {
   loginTs?: number;
-  authorizations?: Record<string, { grantId?: unknown } | undefined>;
+  authorizations?: Record<string, { grantId?: unknown; sid?: unknown } | undefined>;
 }
 
 interface SessionRow {
@@ -84,7 +85,8 @@ export class AccountSessions {
   /**
    * Signs the session out and revokes its grants' tokens, in one transaction. The session row is
    * taken by one `delete … returning`: of two racing revokes one deletes it and the other finds
-   * nothing (false). Another account's session is as unknown as a made-up id.
+   * nothing (false). Another account's session is as unknown as a made-up id. The logout tokens its
+   * clients are owed (Back-Channel Logout 1.0 §2.7) are queued in the same transaction.
    */
   async revoke(accountId: string, id: string): Promise<boolean> {
     if (!isStorableText(id) || id.length > 255) return false;
@@ -95,6 +97,10 @@ export class AccountSessions {
         .delete()
         .returning('payload');
       if (deleted.length === 0) return false;
+      await queueLogouts(
+        trx,
+        deleted.flatMap((row) => logoutsOfSession(accountId, payloadOf(row))),
+      );
       const grantIds = [...new Set(deleted.flatMap((row) => grantIdsOf(payloadOf(row))))];
       if (grantIds.length) await deleteGrants(trx, accountId, grantIds);
       await trx(SESSION_ACTIVITY_TABLE).where('session_uid', id).delete();
@@ -118,10 +124,55 @@ async function deleteGrants(trx: Database, accountId: string, grantIds: string[]
 }
 
 /**
+ * Deletes an account's sessions (all but `keepUid`) and queues the logout tokens their clients are
+ * owed, in the caller's transaction: one `delete … returning`, so a session is ended, and its logouts
+ * queued, once. Returns how many sessions it ended.
+ */
+async function endSessions(
+  trx: Database,
+  accountId: string,
+  keepUid?: string,
+  onlyIds?: string[],
+): Promise<number> {
+  const query = trx(PAYLOADS_TABLE).where({ model: 'Session', account_id: accountId });
+  if (keepUid) query.whereRaw('uid is distinct from ?', [keepUid]);
+  if (onlyIds) query.whereIn('id', onlyIds);
+  const deleted: { payload: SessionPayload | string; expires_at: Date | null }[] = await query
+    .delete()
+    .returning(['payload', 'expires_at']);
+  // A session already expired owes nothing: it ended when it expired.
+  const now = Date.now();
+  const logouts: PendingLogout[] = deleted
+    .filter((row) => !row.expires_at || new Date(row.expires_at).getTime() > now)
+    .flatMap((row) => logoutsOfSession(accountId, payloadOf(row)));
+  await queueLogouts(trx, logouts);
+  return deleted.length;
+}
+
+/**
+ * Ends some sessions of an account (their ids: POST /api/logout ends those its client is in) and
+ * queues the logout tokens their clients are owed, in one transaction (Back-Channel Logout 1.0).
+ */
+export async function endSessionsWithLogout(db: Database, accountId: string, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  return db.transaction((trx) => endSessions(trx, accountId, undefined, ids));
+}
+
+/**
+ * Deletes every session, grant and token of an account (payloads.ts revokeAccountState: a changed or
+ * reset password, a disabled or deleted account, second factors reset), after ending its sessions
+ * with their logout tokens queued (Back-Channel Logout 1.0). Runs in the caller's transaction.
+ */
+export async function revokeAccountStateWithLogout(trx: Database, accountId: string): Promise<number> {
+  const sessions = await endSessions(trx, accountId);
+  return sessions + (await revokeAccountState(trx, accountId));
+}
+
+/**
  * Deletes every session, grant and token of an account except one session (its uid) and one grant
  * (with its tokens): what a password change ends while the person who changed it stays signed in
- * (the account page's session, the API caller's token). The activity rows of the sessions that go
- * go with them. Runs in the caller's transaction.
+ * (the account page's session, the API caller's token). The sessions that go are ended first, with
+ * their logout tokens queued; their activity rows go with them. Runs in the caller's transaction.
  */
 export async function revokeAccountStateExcept(
   trx: Database,
@@ -129,6 +180,7 @@ export async function revokeAccountStateExcept(
   keep: { sessionUid?: string; grantId?: string },
 ): Promise<number> {
   const { sessionUid, grantId } = keep;
+  const sessions = await endSessions(trx, accountId, sessionUid);
   const query = trx(PAYLOADS_TABLE).where('account_id', accountId);
   if (sessionUid) query.whereNot((q) => q.where('model', 'Session').andWhere('uid', sessionUid));
   if (grantId) {
@@ -136,7 +188,7 @@ export async function revokeAccountStateExcept(
     // grant_id is null on sessions and grants: "is distinct from", so that null rows are not spared.
     query.whereRaw('grant_id is distinct from ?', [grantId]);
   }
-  const deleted = await query.delete();
+  const deleted = sessions + (await query.delete());
   const activity = trx(SESSION_ACTIVITY_TABLE).where('account_id', accountId);
   if (sessionUid) activity.whereNot('session_uid', sessionUid);
   await activity.delete();
