@@ -13,8 +13,14 @@
  * The one exception, where the API needs more than introspection returns: the token's account, from
  * the store. A disabled or deleted account's token is inactive, and `roles` appears when the token
  * carries the `roles` scope (the account released them to that client). Inactive here as well is what
- * the API's bearer check refuses: refresh tokens, sender-constrained tokens, tokens with an audience,
- * and client credentials tokens of a client that is gone.
+ * the API's bearer check refuses: refresh tokens, sender-constrained tokens, and client credentials
+ * tokens of a client that is gone.
+ *
+ * Tokens for other APIs (RFC 8707 resource indicators) answer with their `aud` as well:
+ * - a JWT access token (RFC 9068) is verified offline against the provider's keys (jwt-access-token.ts),
+ *   in either mode; its account and client must still exist (and the account be enabled);
+ * - an opaque one is introspected, so only in the resource-server mode (RFC 7662 §2.1: the caller
+ *   authenticates); in the bearer mode it is refused, as /api's own routes refuse it.
  */
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
@@ -22,6 +28,7 @@ import type { ServiceKeyStore } from '../clients/service-keys';
 import { badRequest } from '../errors';
 import { introspectToken, type IntrospectionCaller, type IntrospectionResult } from '../oidc/internals';
 import { findValidAccessToken, findValidClientCredentials } from './access-token';
+import { looksLikeJwt, verifyJwtAccessToken } from './jwt-access-token';
 import { bearerTokenOf } from './bearer';
 import type { AccountReader, ClientReader } from './deps';
 import { invalidClient, invalidToken, missingToken } from './errors';
@@ -29,7 +36,15 @@ import { validateTokenBody } from './schemas';
 import { validateBody } from './validation';
 
 type Introspection =
-  | { active: true; sub?: string; client_id: string; scope?: string; exp: number; roles?: string[] }
+  | {
+      active: true;
+      sub?: string;
+      client_id: string;
+      scope?: string;
+      exp: number;
+      roles?: string[];
+      aud?: string | string[];
+    }
   | { active: false };
 
 const INACTIVE: Introspection = { active: false };
@@ -41,12 +56,35 @@ export interface TokenValidationDeps {
   serviceKeys: Pick<ServiceKeyStore, 'verify'>;
 }
 
+/**
+ * A JWT access token for an API: its signature and claims (jwt-access-token.ts), then what the store
+ * says now. `sub` is the account, or the client itself for client credentials (RFC 9068 §2.2).
+ */
+async function introspectJwt(deps: TokenValidationDeps, value: string): Promise<Introspection> {
+  const claims = await verifyJwtAccessToken(deps.provider, value);
+  if (!claims) return INACTIVE;
+  if (!(await deps.provider.Client.find(claims.client_id))) return INACTIVE;
+  const account = await deps.accounts.findById(claims.sub);
+  if (account?.disabled) return INACTIVE;
+  const ownToken = claims.sub === claims.client_id;
+  if (!account && !ownToken) return INACTIVE;
+  return {
+    active: true,
+    ...(account && { sub: claims.sub }),
+    client_id: claims.client_id,
+    scope: claims.scope || undefined,
+    exp: claims.exp,
+    aud: claims.aud,
+  };
+}
+
 /** Bearer mode: the token is the caller's only credential. */
 async function introspectBearer(
   deps: TokenValidationDeps,
   ctx: Context,
   value: string,
 ): Promise<Introspection> {
+  if (looksLikeJwt(value)) return introspectJwt(deps, value);
   const found = await findValidAccessToken(deps.provider, value, ctx.req.socket);
   if (found)
     return {
@@ -73,10 +111,15 @@ async function serviceKeyCaller(deps: TokenValidationDeps, key: string): Promise
   if (!client) return null;
   const method = client.token_endpoint_auth_method ?? 'client_secret_basic';
   if (method === 'none') return { clientId: client.client_id };
-  // The library takes a secret by either method (lib/shared/client_auth.js).
-  if (['client_secret_basic', 'client_secret_post'].includes(method) && client.client_secret)
+  if (!client.client_secret) return null;
+  // Each by the mechanism it registered: the provider holds a client to it (internals.ts
+  // enforceRegisteredSecretMethod). RFC 6749 §2.3.1: Basic form-encodes id and secret first.
+  if (method === 'client_secret_post')
     return { clientId: client.client_id, clientSecret: client.client_secret };
-  return null;
+  if (method !== 'client_secret_basic') return null;
+  const encode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
+  const pair = `${encode(client.client_id)}:${encode(client.client_secret)}`;
+  return { authorization: `Basic ${Buffer.from(pair).toString('base64')}` };
 }
 
 /** The introspection answer as this API gives it (see the comment at the top). */
@@ -86,7 +129,7 @@ async function resourceServerAnswer(
 ): Promise<Introspection> {
   const { answer, token } = result;
   if (!answer?.active || !token || token.kind === 'RefreshToken') return INACTIVE;
-  if (answer.cnf !== undefined || answer.aud !== undefined) return INACTIVE;
+  if (answer.cnf !== undefined) return INACTIVE;
   let roles: string[] | undefined;
   if (token.kind === 'AccessToken') {
     if (!token.accountId || !token.grantId) return INACTIVE;
@@ -101,6 +144,7 @@ async function resourceServerAnswer(
     scope: answer.scope as string | undefined,
     exp: answer.exp as number,
     roles,
+    aud: answer.aud as string | string[] | undefined,
   };
 }
 
@@ -131,6 +175,8 @@ export function validateToken(deps: TokenValidationDeps) {
     const result = await introspectToken(deps.provider, caller, body.token, ctx.req.socket);
     if (!result.authenticated) throw invalidClient(serviceKey ? null : 'Basic');
     if (body.token === undefined) throw badRequest('the request is invalid', { token: 'is required' });
-    ctx.body = await resourceServerAnswer(deps, result);
+    ctx.body = looksLikeJwt(body.token)
+      ? await introspectJwt(deps, body.token)
+      : await resourceServerAnswer(deps, result);
   };
 }

@@ -54,6 +54,7 @@ export function describeRequest(
   t: Translate,
   showAdmin: boolean,
   showAccount = false,
+  apiNames: Readonly<Record<string, string>> = {},
 ): ConsentItem[] {
   const details = interaction.prompt.details as ConsentDetails;
   const missingScopes = new Set(details.missingOIDCScope ?? []);
@@ -75,14 +76,33 @@ export function describeRequest(
       granted: false,
     });
   }
+  // RFC 8707: each API the request names, with the API's own scopes it asks for (by the API's
+  // registered name where the caller knows it, apiNamesFor; otherwise by its identifier).
   for (const [resource, resourceScopes] of Object.entries(details.missingResourceScopes ?? {})) {
+    const name = apiNames[resource];
     items.push({
-      title: t('consent.resource.title', { resource }),
-      description: resourceScopes.join(', '),
+      title: name
+        ? t('consent.resource.named', { name, resource })
+        : t('consent.resource.title', { resource }),
+      description: t('consent.resource.scopes', { scopes: resourceScopes.join(', ') }),
       granted: false,
     });
   }
   return items.sort((a, b) => Number(a.granted) - Number(b.granted));
+}
+
+/** The registered names of the APIs the consent prompt asks about (describeRequest's apiNames). */
+export async function apiNamesFor(
+  interaction: Interaction,
+  apis: { find(identifier: string): Promise<{ name: string | null } | null> },
+): Promise<Record<string, string>> {
+  const details = interaction.prompt.details as ConsentDetails;
+  const names: Record<string, string> = {};
+  for (const identifier of Object.keys(details.missingResourceScopes ?? {})) {
+    const api = await apis.find(identifier);
+    if (api?.name) names[identifier] = api.name;
+  }
+  return names;
 }
 
 function scopeText(t: Translate, scope: string, part: 'title' | 'description'): string {

@@ -17,6 +17,7 @@ import { errors, type Interaction, type Provider } from 'oidc-provider';
 import type { AccountStore, AuthResult } from '../accounts/store';
 import type { ConsentStore } from '../accounts/consents';
 import type { MfaStore } from '../accounts/mfa/store';
+import type { ResourceServerStore } from '../clients/resource-servers';
 import { MAX_USERNAME_LENGTH } from '../accounts/username';
 import { GatehouseError } from '../errors';
 import { bodyOf, parseBody } from '../http/body';
@@ -28,6 +29,7 @@ import {
   accountByConsent,
   adminByConsent,
   allowedBy,
+  apiNamesFor,
   describeRequest,
   grantMissing,
   isFirstParty,
@@ -63,6 +65,8 @@ export interface InteractionDeps {
   mfaRequiredRoles: readonly string[];
   /** REGISTRATION=open: the login page links to the sign-up form (src/interactions/registration). */
   signUpOpen?: boolean;
+  /** The registry of APIs: consent names an API by its registered name (RFC 8707). */
+  resourceServers: Pick<ResourceServerStore, 'find'>;
 }
 
 type LoginProblem = 'missing' | 'rate_limited' | Extract<AuthResult, { ok: false }>['reason'];
@@ -121,7 +125,13 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       policyUri: client?.policyUri,
       tosUri: client?.tosUri,
       username: account.username,
-      items: describeRequest(interaction, t, adminByConsent(account, client), accountByConsent(client)),
+      items: describeRequest(
+        interaction,
+        t,
+        adminByConsent(account, client),
+        accountByConsent(client),
+        await apiNamesFor(interaction, deps.resourceServers),
+      ),
       action: stepUrl(interaction.uid, 'confirm'),
     });
   }

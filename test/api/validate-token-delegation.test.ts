@@ -40,7 +40,7 @@ describe('resource-server mode answers inactive where introspection alone would 
     expect(res.body).toEqual({ active: false });
   });
 
-  it('for sender-constrained tokens and tokens with an audience', async () => {
+  it('for sender-constrained tokens; a token with an audience is active and says it (RFC 8707)', async () => {
     const base = { accountId: ALICE.id, clientId: 'test-api', scope: 'openid' };
     expect((await validate(await mintAccessToken(node.provider, base))).body).toMatchObject({ active: true });
     const bound = await mintAccessToken(node.provider, {
@@ -51,7 +51,8 @@ describe('resource-server mode answers inactive where introspection alone would 
       ...base,
       extra: { aud: 'https://api.example.com' },
     });
-    for (const token of [bound, audience]) expect((await validate(token)).body).toEqual({ active: false });
+    expect((await validate(bound)).body).toEqual({ active: false });
+    expect((await validate(audience)).body).toMatchObject({ active: true, aud: 'https://api.example.com' });
   });
 
   it('for an ID token (a JWT the library will not introspect)', async () => {
