@@ -8,8 +8,11 @@ import type { Provider } from 'oidc-provider';
 import type { MfaStore } from '../../accounts/mfa/store';
 import type { OtpStore } from '../../accounts/otp';
 import type { AccountStore } from '../../accounts/store';
+import type { ResourceServerStore } from '../../clients/resource-servers';
+import type { KeyMaterial } from '../keys';
 import * as otp from './otp';
 import * as password from './password';
+import * as tokenExchange from './token-exchange';
 import type { GrantLimits } from './rate-limit';
 import { unavailableAsProtocolError } from '../unavailable';
 
@@ -21,6 +24,12 @@ export interface GrantDeps extends GrantLimits {
   mfaRequiredRoles: readonly string[];
   /** Every scope the provider knows (claims.ts supportedScopes): what the grants may grant. */
   scopes: readonly string[];
+  /** The registry of APIs: the audiences token exchange may issue for. */
+  resourceServers: Pick<ResourceServerStore, 'find'>;
+  /** The provider's signing keys: token exchange verifies the JWT access tokens presented to it. */
+  keys: Pick<KeyMaterial, 'jwks'>;
+  /** ACCESS_TOKEN_TTL. */
+  accessTokenTtl: number;
 }
 
 export function registerGrants(provider: Provider, deps: GrantDeps): void {
@@ -34,5 +43,11 @@ export function registerGrants(provider: Provider, deps: GrantDeps): void {
     otp.grantType,
     unavailableAsProtocolError(otp.createHandler(provider, deps.otps, scopes, deps)),
     otp.parameters,
+  );
+  provider.registerGrantType(
+    tokenExchange.grantType,
+    unavailableAsProtocolError(tokenExchange.createHandler(provider, deps, scopes)),
+    tokenExchange.parameters,
+    tokenExchange.duplicates,
   );
 }
