@@ -1,13 +1,18 @@
 /**
  * Bearer authentication for the API (RFC 6750 §2.1: the Authorization header only; tokens in query
- * strings leak into logs). The token is the provider's own access token, checked by the provider on
- * every request against the database (access-token.ts), so a revocation on any node takes effect at once.
+ * strings leak into logs), and DPoP (RFC 9449 §7: `Authorization: DPoP <token>` with one `DPoP` proof
+ * header, for this URL and method). The token is the provider's own access token, checked by the
+ * provider on every request against the database (access-token.ts), so a revocation on any node takes
+ * effect at once; a DPoP-bound token presented as Bearer, or with a proof of another key, URL or
+ * method, or a proof used before, is refused with a DPoP challenge (§7.1).
  */
 import type { Context, Next } from 'koa';
 import type { Provider } from 'oidc-provider';
-import { findValidAccessToken, type ValidAccessToken } from './access-token';
+import { GatehouseError } from '../errors';
+import { findProvenAccessToken, type PresentedToken, type ValidAccessToken } from './access-token';
 import { ACR_TWO_FACTORS, isMultiFactor } from '../accounts/mfa/methods';
 import {
+  BEARER_REALM,
   insufficientScope,
   insufficientUserAuthentication,
   invalidToken,
@@ -27,6 +32,46 @@ export function bearerTokenOf(ctx: Context): string | null {
   return match ? match[1]! : '';
 }
 
+/**
+ * The token of the Authorization header with its scheme (Bearer, RFC 6750 §2.1; DPoP, RFC 9449 §7.1),
+ * null without the header, '' as the value for anything else. A DPoP token comes with the request's
+ * one DPoP header (several are joined with a comma, which no compact JWS holds: §4.3 allows one).
+ */
+function presentedTokenOf(ctx: Context, provider: Provider): PresentedToken | null {
+  const header = ctx.get('authorization');
+  if (!header) return null;
+  const match = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  if (!match) return { scheme: 'Bearer', value: '' };
+  const value = match[2]!;
+  if (match[1]!.toLowerCase() === 'bearer') return { scheme: 'Bearer', value };
+  const proof = ctx.get('dpop');
+  // htu is the URL without query and fragment (§4.3), at the issuer's public origin.
+  const url = new URL(ctx.path, provider.issuer).href;
+  return {
+    scheme: 'DPoP',
+    value: proof && !proof.includes(',') ? value : '',
+    dpop: { proof, method: ctx.method, url },
+  };
+}
+
+/** RFC 9449 §7.1: a refused DPoP presentation or key-bound token gets a DPoP challenge. */
+const invalidDpopToken = () =>
+  new GatehouseError('invalid_token', 401, 'the access token is invalid, expired or revoked', {
+    headers: { 'WWW-Authenticate': `DPoP realm="${BEARER_REALM}", error="invalid_token"` },
+  });
+
+/**
+ * RFC 9449 §9: the proof must carry the nonce of the DPoP-Nonce header; the client retries with it.
+ * The challenge carries the error (what clients read); the body keeps the API's invalid_token code.
+ */
+const useDpopNonce = (nonce: string) =>
+  new GatehouseError('invalid_token', 401, 'the DPoP proof must carry the server-provided nonce', {
+    headers: {
+      'WWW-Authenticate': `DPoP realm="${BEARER_REALM}", error="use_dpop_nonce", error_description="the DPoP proof must carry the server-provided nonce"`,
+      'DPoP-Nonce': nonce,
+    },
+  });
+
 /** The authenticated token; only valid behind `authenticateBearer`. */
 export function authOf(ctx: Context): ValidAccessToken {
   const auth = (ctx.state as ApiState).auth;
@@ -36,11 +81,17 @@ export function authOf(ctx: Context): ValidAccessToken {
 
 export function authenticateBearer({ provider }: { provider: Provider }) {
   return async function authenticateBearerToken(ctx: Context, next: Next): Promise<void> {
-    const value = bearerTokenOf(ctx);
-    if (value === null) throw missingToken();
-    const auth = value ? await findValidAccessToken(provider, value, ctx.req.socket) : null;
-    if (!auth) throw invalidToken();
-    (ctx.state as ApiState).auth = auth;
+    const presented = presentedTokenOf(ctx, provider);
+    if (presented === null) throw missingToken();
+    if (!presented.value) throw presented.scheme === 'DPoP' ? invalidDpopToken() : invalidToken();
+    const found = await findProvenAccessToken(provider, presented, ctx.req.socket);
+    if (!found.auth) {
+      if (found.error === 'use_dpop_nonce' && found.nonce) throw useDpopNonce(found.nonce);
+      throw found.scheme === 'DPoP' ? invalidDpopToken() : invalidToken();
+    }
+    (ctx.state as ApiState).auth = found.auth;
+    // RFC 9449 §9: a fresh nonce for the client's next proof (every node accepts it).
+    if (found.nonce) ctx.set('DPoP-Nonce', found.nonce);
     ctx.set('Cache-Control', 'no-store');
     await next();
   };

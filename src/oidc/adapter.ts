@@ -116,6 +116,23 @@ function consumedError(model: string): Error {
   return new errors.InvalidGrant(`${model} already consumed`);
 }
 
+/**
+ * ReplayDetection (lib/models/replay_detection.js `unique`: a find, then a save) keeps one row per
+ * DPoP proof or client assertion jti. The find refuses a replay that comes after the first use; two
+ * uses at once, on one node or two, both find nothing, so the save is an insert that only one of them
+ * makes (or that replaces an expired row not yet purged), and the other is refused (RFC 9449 §11.1).
+ */
+const INSERT_ONCE = `insert into ${TABLE} (model, id, payload, expires_at) values (?, ?, ?, ?)
+  on conflict (model, id) do update set payload = excluded.payload, expires_at = excluded.expires_at
+    where ${TABLE}.expires_at is not null and ${TABLE}.expires_at <= ?`;
+
+async function insertOnce(db: Database, write: PayloadWrite): Promise<void> {
+  const now = new Date();
+  const result = await db.raw(INSERT_ONCE, [write.model, write.id, write.json, write.expiresAt, now]);
+  const inserted = Number(result.rowCount ?? result.affectedRows ?? 0);
+  if (inserted !== 1) throw new errors.InvalidRequest('replay detected');
+}
+
 /** Adapter for one oidc-provider model (the library builds one per model name). */
 export class KnexAdapter implements Adapter {
   private readonly batch: FindBatch;
@@ -147,6 +164,7 @@ export class KnexAdapter implements Adapter {
       expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
     };
     // A refresh token's successors are written with its consumption, in one transaction.
+    if (this.model === 'ReplayDetection') return insertOnce(this.db, write);
     const rotation = currentRotation();
     if (rotation?.deferring) rotation.deferWrite(write);
     else await upsertPayload(this.db, write);
