@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The demo data (README "Demo data"): two users, four clients and one service key. Idempotent: what
+ * The demo data (README "Demo data"): two users, five clients and one service key. Idempotent: what
  * exists is left as it is. The server runs it on the first start of an empty database outside
  * production; `npm run db:seed` runs it through the knex CLI.
  */
@@ -64,7 +64,8 @@ const CLIENTS = [
     client_name: 'Demo Service',
     client_secret: 'demo-service-secret',
     token_endpoint_auth_method: 'client_secret_basic',
-    grant_types: ['client_credentials'],
+    // An API of its own that calls others for its callers: it exchanges their tokens (RFC 8693).
+    grant_types: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
     response_types: [],
     redirect_uris: [],
   },
@@ -80,10 +81,31 @@ const CLIENTS = [
     scope: `${SCOPE} account`,
     first_party: true,
   },
+  {
+    // A device without a browser (RFC 8628): a public client, polling with its client_id only.
+    client_id: 'demo-device',
+    client_name: 'Demo Device',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+    response_types: [],
+    redirect_uris: [],
+    scope: 'openid profile email offline_access',
+  },
 ];
 
 const SERVICE_KEYS = [
   { id: '6f1f4b5e-7d51-4d8a-9a0e-1d0c6a1f1001', client_id: 'demo-cli', key: 'demo-service-key' },
+];
+
+/** APIs (resource servers, RFC 8707): a client asking for one gets a token for its audience. */
+const RESOURCE_SERVERS = [
+  {
+    identifier: 'https://api.example.com',
+    name: 'Demo API',
+    scopes: ['read', 'write'],
+    format: 'jwt',
+    ttl_seconds: 600,
+  },
 ];
 
 const ROLES = [
@@ -124,6 +146,12 @@ async function seedDemo(knex, options = {}) {
       .onConflict('id')
       .ignore();
   }
+  for (const api of RESOURCE_SERVERS) {
+    await knex('resource_servers')
+      .insert({ ...api, scopes: JSON.stringify(api.scopes) })
+      .onConflict('identifier')
+      .ignore();
+  }
 }
 
 /** The knex CLI's entry point (`npx knex seed:run`). */
@@ -135,4 +163,4 @@ exports.seed = async function seed(knex) {
 };
 
 exports.seedDemo = seedDemo;
-exports.DEMO = { USERS, CLIENTS, SERVICE_KEYS, ROLES, SCOPE, OTP_GRANT };
+exports.DEMO = { USERS, CLIENTS, SERVICE_KEYS, ROLES, SCOPE, OTP_GRANT, RESOURCE_SERVERS };

@@ -28,6 +28,7 @@ import {
   accountPageGuard,
   accountRouter,
   createPages,
+  deviceLimitRouter,
   interactionConfiguration,
   interactionRouter,
   notFoundPage,
@@ -36,6 +37,7 @@ import {
   registrationRouter,
   type Pages,
 } from './interactions';
+import { startBackchannelLogoutJob } from './jobs/backchannel-logout';
 import { startKeyRefreshJob } from './jobs/key-refresh';
 import { startPurgeJob } from './jobs/purge';
 import type { Logger } from './log';
@@ -98,6 +100,14 @@ function hostRouters(parts: NodeParts, provider: Provider): Router[] {
   const { services, delivery, pages } = parts;
   const { passwordReset, emailVerification, registration } = parts.links;
   const { config, logger } = services;
+  // RATE_LIMIT_DEVICE_CODE: user-code posts to the provider's /device, counted before it reads them.
+  const device = deviceLimitRouter({
+    path: provider.pathFor('code_verification'),
+    pages,
+    logger,
+    rateLimits: services.rateLimits,
+    proxy: config.proxy,
+  });
   // The login, consent and logout pages come first: nothing else answers under /interaction.
   const interactions = interactionRouter({
     provider,
@@ -110,6 +120,7 @@ function hostRouters(parts: NodeParts, provider: Provider): Router[] {
     mfa: services.mfa,
     mfaRequiredRoles: config.mfa.requiredRoles,
     signUpOpen: config.registration === 'open',
+    resourceServers: services.resourceServers,
   });
   // /account and /account/mfa, signed in through the provider as its own client gatehouse-account.
   const accountSession = { provider, accounts: services.accounts, secretKey: config.secretKey };
@@ -180,6 +191,7 @@ function hostRouters(parts: NodeParts, provider: Provider): Router[] {
     // CORS for all of /api first; the sidecar API (with its /api catch-all 404) after the integrator.
     parts.apiCors,
     interactions,
+    device,
     passkeys,
     account,
     recovery,
@@ -207,6 +219,7 @@ async function bindProvider(
       keys,
       logger,
       rateLimits: services.rateLimits,
+      resourceServers: services.resourceServers,
     },
     {
       // Error, logout and signed-out pages, first-party consent, ui_locales_supported.
@@ -291,6 +304,14 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
         refresh: refreshKeys,
         logger,
         intervalSeconds: config.keysRefreshIntervalSeconds,
+      }),
+      // Back-channel logout tokens from the outbox; stopping waits for the deliveries in flight.
+      startBackchannelLogoutJob({
+        db,
+        logger,
+        provider: () => current.provider,
+        timeoutMs: config.backchannelLogout.timeoutMs,
+        retries: config.backchannelLogout.retries,
       }),
     ];
     let closing: Promise<void> | undefined;

@@ -17,13 +17,14 @@ import { RoleStore } from './accounts/roles';
 import { AccountStore } from './accounts/store';
 import { ClientStore } from './clients/store';
 import { ServiceKeyStore } from './clients/service-keys';
+import { KnexResourceServerStore, type ResourceServerStore } from './clients/resource-servers';
 import type { Config } from './config';
 import { SEEDS_DIR, migrate, openDatabase, type Database, type DatabaseOptions } from './db/database';
 import { watchReachability } from './db/unavailable';
 import { ACCOUNT_PATHS } from './interactions/account/client';
 import { createLogger, type Logger } from './log';
-import { revokeAccountState, revokeClientState } from './oidc/payloads';
-import { AccountSessions, revokeAccountStateExcept } from './oidc/sessions';
+import { revokeClientState } from './oidc/payloads';
+import { AccountSessions, revokeAccountStateExcept, revokeAccountStateWithLogout } from './oidc/sessions';
 import { KeyStore } from './oidc/keys';
 import { createRateLimits, type RateLimits } from './security/rate-limits';
 
@@ -46,6 +47,8 @@ export interface Stores {
   sessions: AccountSessions;
   /** The request limits, counted in the database so that every node shares them. */
   rateLimits: RateLimits;
+  /** The registry of APIs (RFC 8707 resource indicators): audience, scopes, token format, lifetime. */
+  resourceServers: ResourceServerStore;
 }
 
 export interface Services extends Stores {
@@ -58,7 +61,8 @@ export function createStores(config: Config, db: Database): Stores {
   const accounts = new AccountStore(db, {
     bcryptCost: config.bcryptCost,
     lockout: config.lockout,
-    revokeState: revokeAccountState,
+    // Ending an account's sessions queues their back-channel logout tokens (oidc/sessions.ts).
+    revokeState: revokeAccountStateWithLogout,
     revokeStateExcept: revokeAccountStateExcept,
     passwordPolicy: config.passwords,
   });
@@ -71,7 +75,7 @@ export function createStores(config: Config, db: Database): Stores {
       secretKey: config.secretKey,
       issuerLabel: config.mfa.totpIssuer,
       throttle: accounts.throttle,
-      revokeState: revokeAccountState,
+      revokeState: revokeAccountStateWithLogout,
     }),
     passkeys: new PasskeyCeremonies(db, config.mfa.webauthn),
     roles: new RoleStore(db),
@@ -80,6 +84,8 @@ export function createStores(config: Config, db: Database): Stores {
     keys: new KeyStore(db, config.secretKey),
     sessions: new AccountSessions(db),
     rateLimits: createRateLimits(db, config.rateLimits),
+    // RFC 8707 identifiers are https URIs; http ones only outside production (development APIs).
+    resourceServers: new KnexResourceServerStore(db, { allowHttp: config.env !== 'production' }),
   };
 }
 

@@ -51,6 +51,7 @@ export const ADMIN_PATHS = {
   clientSecret: '/api/admin/clients/:clientId/secret',
   serviceKeys: '/api/admin/clients/:clientId/service-keys',
   serviceKey: '/api/admin/clients/:clientId/service-keys/:keyId',
+  backchannelLogout: '/api/admin/backchannel-logout',
 } as const;
 
 /**

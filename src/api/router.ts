@@ -12,6 +12,7 @@ import type { MfaStore } from '../accounts/mfa/store';
 import type { PasswordReset } from '../accounts/password-reset';
 import type { Registration } from '../accounts/registration';
 import type { RoleStore } from '../accounts/roles';
+import type { ResourceServerStore } from '../clients/resource-servers';
 import type { AccountStore } from '../accounts/store';
 import type { ServiceKeyStore } from '../clients/service-keys';
 import type { ClientStore } from '../clients/store';
@@ -23,8 +24,11 @@ import { refuseUnstorableInput } from '../http/input';
 import type { Logger } from '../log';
 import type { AccountSessions } from '../oidc/sessions';
 import type { RateLimits } from '../security/rate-limits';
+import { getBackchannelLogoutCounts } from './admin/backchannel-logout';
+import * as adminApis from './admin/apis';
 import * as adminClients from './admin/clients';
 import * as adminInvitations from './admin/invitations';
+import * as adminRegistrationTokens from './admin/registration-tokens';
 import * as adminRoles from './admin/roles';
 import * as adminServiceKeys from './admin/service-keys';
 import * as adminUsers from './admin/users';
@@ -61,7 +65,7 @@ export interface ApiRouterDeps {
   serviceKeys: ServiceKeyStore;
   db: Database;
   logger: Logger;
-  config: Pick<Config, 'issuer' | 'env' | 'api' | 'mfa' | 'proxy'>;
+  config: Pick<Config, 'issuer' | 'env' | 'api' | 'mfa' | 'proxy' | 'clientRegistration'>;
   /** A changed address gets a verification link; the public route spends it (accounts/email-verification.ts). */
   emailVerification: Pick<EmailVerification, 'request' | 'verify'>;
   /** A forgotten password (accounts/password-reset.ts): the public routes. */
@@ -70,6 +74,8 @@ export interface ApiRouterDeps {
   registration: Pick<Registration, 'invite'>;
   /** RATE_LIMIT_PASSWORD_RESET and RATE_LIMIT_PASSWORD_RESET_NAME. */
   rateLimits: RateLimits;
+  /** The registry of APIs (RFC 8707 resource servers): /api/admin/apis. */
+  resourceServers: ResourceServerStore;
 }
 
 /** Each route's handler, by operationId; built once per router, for the provider it is bound to. */
@@ -126,6 +132,7 @@ function adminHandlers(deps: ApiRouterDeps, provider: Provider): Handlers {
     getUserMfa: () => adminUsers.getUserMfa({ accounts, mfa }),
     resetUserMfa: () => adminUsers.resetUserMfa({ accounts, mfa, logger }),
     createInvitation: () => adminInvitations.createInvitation({ registration: deps.registration }),
+    createRegistrationToken: () => adminRegistrationTokens.createRegistrationToken({ provider, config }),
     listRoles: () => adminRoles.listRoles({ roles }),
     createRole: () => adminRoles.createRole({ roles }),
     deleteRole: () => adminRoles.deleteRole({ roles }),
@@ -138,6 +145,12 @@ function adminHandlers(deps: ApiRouterDeps, provider: Provider): Handlers {
     listServiceKeys: () => adminServiceKeys.listServiceKeys({ clients, serviceKeys }),
     createServiceKey: () => adminServiceKeys.createServiceKey({ clients, serviceKeys }),
     revokeServiceKey: () => adminServiceKeys.revokeServiceKey({ clients, serviceKeys }),
+    getBackchannelLogoutCounts: () => getBackchannelLogoutCounts({ db: deps.db }),
+    listApis: () => adminApis.listApis(deps),
+    createApi: () => adminApis.createApi(deps),
+    getApi: () => adminApis.getApi(deps),
+    updateApi: () => adminApis.updateApi(deps),
+    deleteApi: () => adminApis.deleteApi(deps),
   };
 }
 

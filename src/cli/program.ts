@@ -6,9 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { ROOT_DIR } from '../db/database';
+import * as apiCreate from './commands/api-create';
+import * as apiDelete from './commands/api-delete';
+import * as apiList from './commands/api-list';
 import * as clientCreate from './commands/client-create';
 import * as clientDelete from './commands/client-delete';
 import * as clientList from './commands/client-list';
+import * as clientRegistrationTokenCreate from './commands/client-registration-token-create';
 import * as clientRotateSecret from './commands/client-rotate-secret';
 import * as clientShow from './commands/client-show';
 import * as dbMigrate from './commands/db-migrate';
@@ -36,7 +40,11 @@ interface Registrar {
 }
 
 const GROUPS: [name: string, description: string, commands: Registrar[]][] = [
-  ['client', 'OAuth clients', [clientCreate, clientList, clientShow, clientDelete, clientRotateSecret]],
+  [
+    'client',
+    'OAuth clients',
+    [clientCreate, clientList, clientShow, clientDelete, clientRotateSecret, clientRegistrationTokenCreate],
+  ],
   [
     'service-key',
     'X-Service-Key credentials of clients',
@@ -48,6 +56,7 @@ const GROUPS: [name: string, description: string, commands: Registrar[]][] = [
     [userCreate, userInvite, userList, userSetPassword, userRoles, userStatus, userMfa, userMfaReset],
   ],
   ['role', 'roles (the `roles` claim)', [roleList]],
+  ['api', 'APIs (RFC 8707 resource servers) and their access tokens', [apiCreate, apiList, apiDelete]],
   ['keys', 'signing keys', [keysList, keysRotate, keysRetire]],
   ['db', 'the database', [dbMigrate, dbSeed, dbPurge]],
   ['import', 'imports from other identity providers', [importDjango]],

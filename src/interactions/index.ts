@@ -10,6 +10,8 @@ import type { ConsentStore } from '../accounts/consents';
 import type { AccountStore } from '../accounts/store';
 import type { ProviderExtensions } from '../oidc/provider';
 import { accountClient } from './account/client';
+import { createDevicePageConfiguration } from './device';
+import { mergeConfiguration } from '../oidc/features/merge';
 import { renderNotFound } from './not-found';
 import { createPageConfiguration } from './provider-pages';
 import { createInteractionRouter, type InteractionDeps } from './routes';
@@ -20,6 +22,7 @@ export type { InteractionDeps } from './routes';
 export { createPasskeyRouter as passkeyRouter, type PasskeyRouteDeps } from './passkeys';
 export { createAccountRouter as accountRouter, type AccountRouterDeps } from './account/router';
 export { accountPageGuard } from './account/session';
+export { createDeviceLimitRouter as deviceLimitRouter, type DeviceLimitDeps } from './device';
 export { ACCOUNT_PATHS } from './account/client';
 export { createRecoveryRouter as recoveryRouter, type RecoveryRouterDeps } from './recovery/router';
 export {
@@ -42,7 +45,11 @@ export function interactionConfiguration(deps: {
   pages: Pages;
   issuer: string;
 }): ProviderExtensions {
-  return { ...createPageConfiguration(deps), clients: [accountClient(deps.issuer)] };
+  // The device flow's pages (device/pages.ts) are more features.deviceFlow, merged per feature.
+  return mergeConfiguration(
+    { ...createPageConfiguration(deps), clients: [accountClient(deps.issuer)] },
+    createDevicePageConfiguration(deps),
+  );
 }
 
 /** The page (or JSON) for a route nothing answered; the provider mounts it innermost. */

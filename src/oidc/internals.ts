@@ -3,6 +3,8 @@
  * (lib/ modules, per-instance state, payload layouts, its exact answers), so that a library upgrade
  * breaks here and nowhere else. Each function names the library file it mirrors (checked on 9.13.x).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
 import { ServerResponse, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
@@ -86,6 +88,40 @@ export function compareClientSecretsWith(
   };
 }
 
+/** The context of a request runHandlers serves in-process, where Provider.ctx has none. */
+const handlerContext = new AsyncLocalStorage<KoaContextWithOIDC>();
+
+/** The request being served: the library's own (lib/helpers/als.js, Provider.ctx), or runHandlers'. */
+function currentContext(provider: Provider): KoaContextWithOIDC | undefined {
+  return handlerContext.getStore() ?? (provider.constructor as typeof Provider).ctx;
+}
+
+/**
+ * RFC 7591 §2 token_endpoint_auth_method as a rule, not a hint: lib/shared/client_auth.js accepts a
+ * secret from the Authorization header and from the body alike for a client registered for either
+ * client_secret_basic or client_secret_post (it lists both methods for either mechanism). This runs
+ * where it then compares the secret (Client#compareClientSecret, called only for those two methods),
+ * before any comparison, and refuses the mechanism the client did not register with the library's
+ * own error for a mismatch. Which mechanism was used is decided as client_auth.js decides it: a
+ * `client_secret` parameter is the body's, otherwise the secret came in the Basic header.
+ */
+export function enforceRegisteredSecretMethod(provider: Provider): void {
+  type Compare = (this: Client, presented: string) => boolean | Promise<boolean>;
+  const prototype = provider.Client.prototype as unknown as { compareClientSecret: Compare };
+  const compare = prototype.compareClientSecret;
+  prototype.compareClientSecret = async function compareClientSecret(this: Client, presented: string) {
+    const ctx = currentContext(provider);
+    if (ctx?.oidc) {
+      const used = ctx.oidc.params?.client_secret ? 'client_secret_post' : 'client_secret_basic';
+      if (used !== this.clientAuthMethod)
+        throw new errors.InvalidClientAuth(
+          'the provided authentication mechanism does not match the registered client authentication method',
+        );
+    }
+    return compare.call(this, presented);
+  };
+}
+
 /**
  * Saves a token under the id it was built with, a value issued elsewhere (an import): an opaque
  * token's value is its id (lib/models/formats/opaque.js getValueAndPayload returns `jti`). An access
@@ -114,8 +150,18 @@ export async function clientFromMetadata(provider: Provider, metadata: object): 
 
 const FORM = 'application/x-www-form-urlencoded';
 
-/** A request as the library's handlers read it: a form makes it a POST; the socket is the caller's. */
-type HandlerRequest = { headers: IncomingHttpHeaders; form?: URLSearchParams; socket?: Socket | undefined };
+/**
+ * A request as the library's handlers read it: a form makes it a POST; the socket is the caller's.
+ * `method` and `url` stand for a request the handlers check on behalf of another route (a DPoP proof
+ * for an /api URL: lib/helpers/validate_dpop.js compares htm with ctx.method, htu with urlFor(route)).
+ */
+type HandlerRequest = {
+  headers: IncomingHttpHeaders;
+  form?: URLSearchParams;
+  socket?: Socket | undefined;
+  method?: string;
+  url?: string;
+};
 
 /**
  * Runs the library's route handlers in-process as its router would (lib/helpers/initialize_app.js
@@ -132,7 +178,7 @@ async function runHandlers(
   const headers: IncomingHttpHeaders = { ...request.headers };
   if (request.form) Object.assign(headers, { 'content-type': FORM, 'content-length': String(body.length) });
   const req = Object.assign(Readable.from(request.form ? [body] : [], { objectMode: false }), {
-    method: request.form ? 'POST' : 'GET',
+    method: request.method ?? (request.form ? 'POST' : 'GET'),
     url: provider.pathFor(route),
     headers,
     socket: request.socket,
@@ -141,11 +187,20 @@ async function runHandlers(
   koa._matchedRouteName = route;
   Object.defineProperty(koa, 'oidc', { value: new provider.OIDCContext(koa) });
   const ctx = koa as unknown as KoaContextWithOIDC;
+  if (request.url) {
+    const { url } = request;
+    const urlFor = ctx.oidc.urlFor.bind(ctx.oidc);
+    Object.defineProperty(ctx.oidc, 'urlFor', {
+      value: (name: string, options?: Parameters<typeof urlFor>[1]) =>
+        name === route ? url : urlFor(name, options),
+    });
+  }
   const dispatch = async (i: number): Promise<void> => {
     if (i < handlers.length) await handlers[i]!(ctx, () => dispatch(i + 1));
   };
   try {
-    await dispatch(0);
+    // The context the library's own router would publish (Provider.ctx), for what reads it.
+    await handlerContext.run(ctx, () => dispatch(0));
     return { ctx };
   } catch (err) {
     // A refusal meant for the client (an exposed 4xx, statusCode as the library sets it) is returned.
@@ -159,14 +214,15 @@ async function runHandlers(
 export type VerifiedAccessToken = { token: AccessToken; client: Client; grant: Grant; account: Account };
 
 /**
- * Gatehouse's rules once the token is found: no proof of possession is verified, so a sender-constrained
- * token is refused (RFC 9449 §7.1, RFC 8705 §3); one with an audience is another resource server's
- * (RFC 8707, as lib/actions/userinfo.js validateAudience); an access token names account and grant.
+ * Gatehouse's rules once the token is found: a certificate-bound token is refused (RFC 8705 §3: no
+ * client certificate reaches the API); a DPoP-bound one (cnf.jkt) is left to the library, which
+ * refuses it without a proof of its key (RFC 9449 §7.1); one with an audience is another resource
+ * server's (RFC 8707, as lib/actions/userinfo.js validateAudience); an access token names account and grant.
  * The grant is asked for at once, beside the client and account look-ups the library makes first; its
  * own look-up of the grant then shares that query (shared-finds.ts).
  */
 function checkFoundToken(ctx: KoaContextWithOIDC, token: AccessToken): void {
-  if (token.isSenderConstrained() || token.aud !== undefined || !token.accountId || !token.grantId)
+  if (token['x5t#S256'] || token.aud !== undefined || !token.accountId || !token.grantId)
     throw new errors.InvalidToken('the access token cannot be used at this API');
   void ctx.oidc.provider.Grant.adapter.find(token.grantId).catch(() => undefined);
 }
@@ -194,6 +250,50 @@ export async function verifyAccessToken(
   if (refusal) return null;
   const { AccessToken: token, Client: client, Grant: grant, Account: account } = ctx.oidc.entities;
   return { token: token!, client: client!, grant: grant!, account: account! };
+}
+
+/** A DPoP proof (RFC 9449 §4) presented to the API with `Authorization: DPoP <token>`. */
+export interface DpopPresentation {
+  proof: string;
+  /** The request's method and URL (without query), what the proof's htm and htu must be (§4.3). */
+  method: string;
+  url: string;
+}
+
+export type ProofCheckedToken =
+  | { verified: VerifiedAccessToken; nonce: string | undefined }
+  | {
+      verified: null;
+      /** The library's refusal: invalid_token, invalid_dpop_proof, use_dpop_nonce, invalid_request. */
+      error: string;
+      /** The token found is bound to a key (cnf.jkt): the challenge is DPoP (RFC 9449 §7.1). */
+      boundToKey: boolean;
+      nonce: string | undefined;
+    };
+
+/**
+ * An access token checked as verifyAccessToken checks one, with the DPoP proof that came with it
+ * verified by the library (lib/shared/access_token.js, lib/helpers/validate_dpop.js): signature and
+ * typ, alg among dPoPSigningAlgValues, iat window or nonce, htm, htu (here the API's URL), ath (the
+ * hash of the token), the key's thumbprint against cnf.jkt, and the jti once (ReplayDetection, with
+ * the token's client as issuer). Without `dpop` the token is presented as Bearer and a bound one is
+ * refused. `nonce` is the DPoP-Nonce the library would answer with (§8, §9).
+ */
+export async function verifyAccessTokenWithProof(
+  provider: Provider,
+  value: string,
+  dpop: DpopPresentation | null,
+  socket?: Socket,
+): Promise<ProofCheckedToken> {
+  const headers: IncomingHttpHeaders = dpop
+    ? { authorization: `DPoP ${value}`, dpop: dpop.proof }
+    : { authorization: `Bearer ${value}` };
+  const request = { headers, socket, ...(dpop && { method: dpop.method, url: dpop.url }) };
+  const { ctx, refusal } = await shareFinds(() => runHandlers(provider, 'userinfo', bearerChecks, request));
+  const nonce = ctx.response.get('dpop-nonce') || undefined;
+  const { AccessToken: token, Client: client, Grant: grant, Account: account } = ctx.oidc.entities;
+  if (refusal) return { verified: null, error: refusal.error, boundToKey: Boolean(token?.jkt), nonce };
+  return { verified: { token: token!, client: client!, grant: grant!, account: account! }, nonce };
 }
 
 /**
@@ -284,6 +384,32 @@ export function logoutFormSecret(ctx: KoaContextWithOIDC): string {
 }
 
 /**
+ * The `xsrf` value of the device flow's user-code forms (RFC 8628 §3.3): the same session secret,
+ * set by lib/actions/code_verification.js (and lib/shared/error_handler.js) before the page renders.
+ */
+export function userCodeFormSecret(ctx: KoaContextWithOIDC): string {
+  return logoutFormSecret(ctx);
+}
+
+/** Why the user-code page is shown again (lib/helpers/re_render_errors.js, by class name). */
+export type UserCodeRefusal = 'missing' | 'notFound' | 'expired' | 'used' | 'aborted' | 'other';
+
+const USER_CODE_REFUSALS: Record<string, UserCodeRefusal> = {
+  NoCodeError: 'missing',
+  NotFoundError: 'notFound',
+  ExpiredError: 'expired',
+  AlreadyUsedError: 'used',
+  AbortedError: 'aborted',
+};
+
+/** The refusal behind a user-code page rendered for an error (userCodeInputSource's `err`). */
+export function userCodeRefusal(err: unknown): UserCodeRefusal | null {
+  if (err === undefined || err === null) return null;
+  const name = (err as { name?: unknown }).name;
+  return (typeof name === 'string' && USER_CODE_REFUSALS[name]) || 'other';
+}
+
+/**
  * RFC 6749 §5.2 unauthorized_client for a known client that does not list one of `grantTypes`: the
  * library answers invalid_request before any grant handler runs (lib/actions/token.js
  * allowedGrantTypeCheck, written out by lib/shared/error_handler.js); a provider middleware corrects it.
@@ -363,4 +489,54 @@ export async function signedInSession(provider: Provider, ctx: Context): Promise
   const session = await provider.Session.get(ctx);
   if (!session.accountId) return null;
   return { accountId: session.accountId, amr: session.amr ?? [], acr: session.acr, uid: session.uid };
+}
+
+/**
+ * The provider's public signing keys, exactly as its jwks_uri serves them (lib/actions/jwks.js reads
+ * the same private state): what verifies its RFC 9068 JWT access tokens in-process.
+ */
+export function publicJwks(provider: Provider): { keys: Record<string, unknown>[] } {
+  const state = lib.weakCache.default(provider) as unknown as { jwks: { keys: Record<string, unknown>[] } };
+  return { keys: state.jwks.keys };
+}
+
+/**
+ * The logout token of OpenID Connect Back-Channel Logout 1.0 §2.4, built as the library builds it
+ * (lib/models/client.js backchannelLogout): an IdToken of `sub` alone (pairwise if the client is),
+ * the back-channel logout event, a fresh `jti`, `sid` when the client registered
+ * backchannel_logout_session_required, signed for `use: 'logout'` (lib/models/id_token.js: iss, aud,
+ * iat, exp two minutes on, `typ: logout+jwt`, the client's ID token alg; no nonce).
+ */
+export async function logoutToken(
+  provider: Provider,
+  client: Client,
+  sub: string,
+  sid: string | undefined,
+): Promise<string> {
+  const token = new provider.IdToken({ sub }, { client, ctx: undefined } as never) as IdToken & {
+    mask: Record<string, null>;
+  };
+  token.mask = { sub: null };
+  token.set('events', { 'http://schemas.openid.net/event/backchannel-logout': {} });
+  token.set('jti', randomBytes(16).toString('base64url'));
+  if (client.backchannelLogoutSessionRequired) token.set('sid', sid);
+  return token.issue({ use: 'logout' } as never);
+}
+
+/** What a client's back-channel logout is handed instead of being sent: client, subject and sid. */
+export type LogoutQueue = (client: Client, sub: string, sid: string | undefined) => Promise<void>;
+
+/**
+ * RP-initiated logout (lib/actions/end_session.js endSession) calls `client.backchannelLogout(sub,
+ * sid)` for each client of the session with a backchannel_logout_uri and awaits the POSTs before it
+ * answers. Patched on this provider's own Client class to hand the logout to `queue` instead (the
+ * outbox, delivered by a job with its timeout and retries), so the logout page never waits on a
+ * receiver. The library's 'backchannel.success' event then means "queued".
+ */
+export function queueBackchannelLogouts(provider: Provider, queue: LogoutQueue): void {
+  type Send = (this: Client, sub: string, sid: string | undefined) => Promise<void>;
+  const prototype = provider.Client.prototype as unknown as { backchannelLogout: Send };
+  prototype.backchannelLogout = async function backchannelLogout(this: Client, sub, sid) {
+    await queue(this, sub, sid);
+  };
 }

@@ -7,23 +7,23 @@
 import type { Middleware } from 'koa';
 import { Provider, errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config';
+import { RESPONSE_TYPES } from '../clients/metadata';
 import { ACR_VALUES } from '../accounts/mfa/methods';
-import type { MfaStore } from '../accounts/mfa/store';
-import type { OtpStore } from '../accounts/otp';
-import type { AccountStore } from '../accounts/store';
-import type { ClientStore } from '../clients/store';
-import type { Database } from '../db/database';
-import type { Logger } from '../log';
 import { limitClientAuthFailures } from '../security/client-auth-failures';
-import type { RateLimits } from '../security/rate-limits';
+import { limitClientRegistration } from '../security/client-registration-limit';
 import { createAdapterFactory } from './adapter';
 import { SCOPE_CLAIMS, providerAccount, supportedScopes } from './claims';
 import { registerGrants } from './grants';
-import { EXTENSION_GRANT_TYPES } from './grants/names';
+import { EXTENSION_GRANT_TYPES, TOKEN_EXCHANGE_GRANT } from './grants/names';
 import { FEATURES, mergeConfiguration } from './features';
 import { takeSchemeFromIssuer } from './https-issuer';
 import { addDjangoUsername } from './django-introspection';
-import { answerUnauthorizedClient, compareClientSecretsWith, introspectionPolicy } from './internals';
+import {
+  answerUnauthorizedClient,
+  compareClientSecretsWith,
+  enforceRegisteredSecretMethod,
+  introspectionPolicy,
+} from './internals';
 import { expiresWithSession, issueRefreshToken } from './offline-access';
 import { signInClaims } from './sign-in-claims';
 import { stepUpPolicy } from './step-up';
@@ -36,27 +36,12 @@ import {
 } from './unavailable';
 import { rotateRefreshTokensAtomically } from './refresh-rotation';
 import { recordSessionActivity } from './session-activity';
-import type { KeyMaterial } from './keys';
+import type { ProviderDeps, ProviderExtensions } from './provider-deps';
 
-export interface ProviderDeps {
-  db: Database;
-  accounts: AccountStore;
-  clients: ClientStore;
-  /** The one-time codes the OTP grant spends. */
-  otps: OtpStore;
-  /** Second factors, for the password grant. */
-  mfa: MfaStore;
-  keys: KeyMaterial;
-  logger: Logger;
-  /** The shared request limits: failed client authentications, the extension grants. */
-  rateLimits: RateLimits;
-}
+export type { ProviderDeps, ProviderExtensions } from './provider-deps';
 
 /** Where the login and consent pages live; the interaction cookie is scoped to this path. */
 export const INTERACTION_PATH = '/interaction';
-
-/** Options a caller (the interaction routes, the grants) may add to the configuration. */
-export type ProviderExtensions = Partial<Configuration>;
 
 /** What the domains above `oidc` add to the provider, handed in so that nothing here imports them. */
 export interface ProviderAdditions {
@@ -126,20 +111,16 @@ export function buildConfiguration(
       openid: [...SCOPE_CLAIMS.openid, 'acr', 'amr'],
     },
     scopes: supportedScopes(config.extraScopes),
-    responseTypes: [
-      'code',
-      'id_token',
-      'id_token token',
-      'code id_token',
-      'code token',
-      'code id_token token',
-      'none',
-    ],
+    // The one list the client validator also reads (clients/metadata.ts).
+    responseTypes: [...RESPONSE_TYPES],
     pkce: {
       // OAuth 2.0 Security BCP: S256 only; required for public clients (the library's default).
       required: (_ctx, client) => client.clientAuthMethod === 'none',
     },
     rotateRefreshToken: true,
+    // OpenID Connect Core §3.1.2.1: redirect_uri is REQUIRED, even for a client with one registered
+    // (the suite's oidcc-ensure-redirect-uri-in-authorization-request; the library allows omitting it).
+    allowOmittingSingleRegisteredRedirectUri: false,
     // OpenID Connect Core §11 "other conditions": a consent given earlier for offline access (offline-access.ts).
     issueRefreshToken,
     expiresWithSession,
@@ -193,6 +174,7 @@ export function buildConfiguration(
  *    routes, the other middlewares' included.
  * 2. Failed client authentications per source (security/client-auth-failures.ts): a refused source
  *    reaches none of the others; it counts the 401s of the token, introspection and revocation routes.
+ *    Dynamic client registrations per source (security/client-registration-limit.ts), when enabled.
  * 3. unauthorized_client for the extension grants (internals.ts answerUnauthorizedClient): rewrites the token
  *    endpoint's invalid_request, before the limiter above looks at the answer.
  * 4. Session activity (oidc/session-activity.ts): after /auth and its resume, when the session was last seen.
@@ -218,7 +200,11 @@ function useMiddleware(
       proxy: config.proxy,
     }),
   );
-  provider.use(answerUnauthorizedClient(new Set(EXTENSION_GRANT_TYPES)));
+  if (config.clientRegistration !== 'off') {
+    const path = provider.pathFor('registration', { mountPath: '' });
+    provider.use(limitClientRegistration({ path, rateLimits: deps.rateLimits, proxy: config.proxy }));
+  }
+  provider.use(answerUnauthorizedClient(new Set([...EXTENSION_GRANT_TYPES, TOKEN_EXCHANGE_GRANT])));
   provider.use(recordSessionActivity({ db: deps.db, logger: deps.logger }));
   if (config.djangoCompat) provider.use(addDjangoUsername(deps.accounts));
   if (additions.notFound) provider.use(additions.notFound);
@@ -242,6 +228,10 @@ export function createProvider(
   compareClientSecretsWith(provider, (clientId, presented) =>
     deps.clients.verifyForeignSecret(clientId, presented),
   );
+  // A client_secret_basic client authenticates only with Basic, a client_secret_post one only in the
+  // body (RFC 7591 §2). django-oauth-toolkit took a secret either way from any client, and so does the
+  // /o/ surface for the clients imported from it (DJANGO_COMPAT).
+  if (!config.djangoCompat) enforceRegisteredSecretMethod(provider);
   // An outage is logged once per transition (db/unavailable.ts), not once per request.
   provider.on('server_error', (ctx: unknown, err: Error) => {
     if (!markOutage(ctx, err)) deps.logger.error({ err }, 'provider server_error');
@@ -256,6 +246,9 @@ export function createProvider(
     scopes: supportedScopes(config.extraScopes),
     rateLimits: deps.rateLimits,
     proxy: config.proxy,
+    resourceServers: deps.resourceServers,
+    keys: deps.keys,
+    accessTokenTtl: config.ttl.accessToken,
   });
   return provider;
 }

@@ -60,14 +60,20 @@ describe('db', () => {
   });
 
   it('seed adds the demo data once', async () => {
-    expect(await cli.json(['db', 'seed'])).toEqual({ added: { accounts: 2, clients: 4 } });
+    expect(await cli.json(['db', 'seed'])).toEqual({ added: { accounts: 2, clients: 5 } });
     expect(await cli.run(['db', 'seed'])).toEqual({
       code: 0,
       stdout: 'demo users added:   0\ndemo clients added: 0\n(the demo data was already there)\n',
       stderr: '',
     });
     const clients = await cli.json<{ client_id: string }[]>(['client', 'list']);
-    expect(clients.map((c) => c.client_id)).toEqual(['demo-cli', 'demo-service', 'demo-spa', 'demo-web']);
+    expect(clients.map((c) => c.client_id)).toEqual([
+      'demo-cli',
+      'demo-device',
+      'demo-service',
+      'demo-spa',
+      'demo-web',
+    ]);
   });
 
   it('purge deletes expired rows in batches and reports the count', async () => {

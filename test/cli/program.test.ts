@@ -10,6 +10,10 @@ const COMMANDS = [
   'client show',
   'client delete',
   'client rotate-secret',
+  'client registration-token create',
+  'api create',
+  'api list',
+  'api delete',
   'service-key create',
   'service-key list',
   'service-key revoke',
@@ -52,7 +56,7 @@ it('says in the main help where the database comes from and that the embedded on
   expect(result.stdout).toContain('DATABASE_URL selects PostgreSQL');
   expect(result.stdout).toContain('The embedded database is\nsingle-process');
   expect(result.stdout).toContain('Exit codes: 0 success, 1 error, 2 bad usage.');
-  for (const group of ['client', 'service-key', 'user', 'role', 'keys', 'db'])
+  for (const group of ['client', 'api', 'service-key', 'user', 'role', 'keys', 'db'])
     expect(result.stdout).toMatch(new RegExp(`\\n {2}${group} `));
 });
 

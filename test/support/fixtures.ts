@@ -58,6 +58,8 @@ export const DEMO_SPA = redirecting('demo-spa');
 export const DEMO_SERVICE = demoClient('demo-service') as Required<ClientCredentials>;
 /** A first-party confidential client with the password and one-time-code grants. */
 export const DEMO_CLI = demoClient('demo-cli') as Required<ClientCredentials>;
+/** A public client with the device authorization grant (RFC 8628) and refresh tokens. */
+export const DEMO_DEVICE = demoClient('demo-device');
 
 /** The demo service key (X-Service-Key), which stands for demo-cli. */
 export const DEMO_SERVICE_KEY = DEMO.SERVICE_KEYS[0]!.key;

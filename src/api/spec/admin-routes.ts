@@ -1,6 +1,19 @@
 /** The administration routes: scope `admin` and account role `admin` (the `admin` tag). */
 import { mfaSummaryResponse } from '../account-schemas';
+import { backchannelLogoutCountsResponse } from '../admin/backchannel-logout';
 import { createInvitationBody, invitationResponse } from '../invitation-schemas';
+import {
+  APIS_PATHS,
+  apiListResponse,
+  apiResponse,
+  createApiBody,
+  updateApiBody,
+} from '../resource-server-schemas';
+import {
+  REGISTRATION_TOKENS_PATH,
+  createRegistrationTokenBody,
+  registrationTokenResponse,
+} from '../registration-token-schemas';
 import { ADMIN_PATHS } from '../paths';
 import * as s from '../schemas';
 import { noContent, type RouteSpec } from './route';
@@ -129,6 +142,20 @@ export const ADMIN_ROUTES: RouteSpec[] = [
     },
   },
   {
+    method: 'post',
+    path: REGISTRATION_TOKENS_PATH,
+    operationId: 'createRegistrationToken',
+    summary:
+      'Creates an initial access token for dynamic client registration (RFC 7591 §3, POST /reg); ' +
+      'the answer holds it only this once',
+    access: 'admin',
+    body: createRegistrationTokenBody,
+    responses: {
+      201: { description: 'the token', schema: registrationTokenResponse },
+      409: { description: 'client registration is off (CLIENT_REGISTRATION=off)', schema: s.errorResponse },
+    },
+  },
+  {
     method: 'get',
     path: ADMIN_PATHS.roles,
     operationId: 'listRoles',
@@ -172,11 +199,17 @@ export const ADMIN_ROUTES: RouteSpec[] = [
     method: 'post',
     path: ADMIN_PATHS.clients,
     operationId: 'createClient',
-    summary: 'Registers a client; the secret is in this answer only',
+    summary:
+      'Registers a client from RFC 7591 metadata; answers RFC 7591 §3.2.1 client information, the secret ' +
+      '(for a client that uses one) in this answer only',
     access: 'admin',
     body: s.createClientBody,
     responses: {
       201: { description: 'the new client and its secret', schema: s.clientCreatedResponse },
+      400: {
+        description: 'invalid_client_metadata or invalid_redirect_uri (RFC 7591 §3.2.2), `details` per field',
+        schema: s.errorResponse,
+      },
       409: { description: 'the client_id is taken', schema: s.errorResponse },
     },
   },
@@ -192,7 +225,7 @@ export const ADMIN_ROUTES: RouteSpec[] = [
     method: 'patch',
     path: ADMIN_PATHS.client,
     operationId: 'updateClient',
-    summary: "Updates a client's name, redirect URIs, grant types or scope",
+    summary: "Updates a client's RFC 7591 metadata (the fields given); a secret is never generated here",
     access: 'admin',
     body: s.updateClientBody,
     responses: { 200: { description: 'the client', schema: s.clientResponse } },
@@ -237,6 +270,59 @@ export const ADMIN_ROUTES: RouteSpec[] = [
     path: ADMIN_PATHS.serviceKey,
     operationId: 'revokeServiceKey',
     summary: 'Revokes a service key',
+    access: 'admin',
+    responses: noContent,
+  },
+  {
+    method: 'get',
+    path: ADMIN_PATHS.backchannelLogout,
+    operationId: 'getBackchannelLogoutCounts',
+    summary: 'Back-channel logout tokens per client: delivered, failed after the retries, retried, pending',
+    access: 'admin',
+    responses: { 200: { description: 'the counts', schema: backchannelLogoutCountsResponse } },
+  },
+  {
+    method: 'get',
+    path: APIS_PATHS.apis,
+    operationId: 'listApis',
+    summary: 'Lists the APIs (RFC 8707 resource servers) clients may ask tokens for, by identifier',
+    access: 'admin',
+    responses: { 200: { description: 'the APIs', schema: apiListResponse } },
+  },
+  {
+    method: 'post',
+    path: APIS_PATHS.apis,
+    operationId: 'createApi',
+    summary: 'Registers an API: its identifier (the audience), scopes, access token format and lifetime',
+    access: 'admin',
+    body: createApiBody,
+    responses: {
+      201: { description: 'the new API', schema: apiResponse },
+      409: { description: 'the identifier is registered already', schema: s.errorResponse },
+    },
+  },
+  {
+    method: 'get',
+    path: APIS_PATHS.api,
+    operationId: 'getApi',
+    summary: 'One API, by its URL-encoded identifier',
+    access: 'admin',
+    responses: { 200: { description: 'the API', schema: apiResponse } },
+  },
+  {
+    method: 'put',
+    path: APIS_PATHS.api,
+    operationId: 'updateApi',
+    summary: "Changes an API's name, scopes, format or lifetime (tokens already issued keep theirs)",
+    access: 'admin',
+    body: updateApiBody,
+    responses: { 200: { description: 'the API', schema: apiResponse } },
+  },
+  {
+    method: 'delete',
+    path: APIS_PATHS.api,
+    operationId: 'deleteApi',
+    summary: 'Removes an API: no new tokens for it; its JWT access tokens stay valid until they expire',
     access: 'admin',
     responses: noContent,
   },

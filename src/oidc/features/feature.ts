@@ -5,7 +5,7 @@
  */
 import type { Provider } from 'oidc-provider';
 import type { Config } from '../../config';
-import type { ProviderDeps, ProviderExtensions } from '../provider';
+import type { ProviderDeps, ProviderExtensions } from '../provider-deps';
 
 export interface Feature {
   /** Configuration added to the provider's: `features.<name>` and whatever else the feature needs. */
