@@ -7,9 +7,9 @@ import path from 'node:path';
 import { ModuleContext, Shared, describeError, type BatteryOptions } from './context';
 import type { ConformanceModule } from './module';
 import type { SeenPage } from './person';
-import { MODULES } from './plans';
+import { MODULES, PLANS } from './plans';
 
-export { MODULES };
+export { MODULES, PLANS };
 import { isFailure, isSkip, type ModuleResult, type Status } from './result';
 
 export interface BatteryReport {
@@ -61,6 +61,8 @@ async function runModule(
         status = 'FAIL';
         reason = isFailure(err) ? err.message : `unexpected error: ${describeError(err)}`;
       }
+    } finally {
+      await ctx.cleanup();
     }
   }
   const result: ModuleResult = {
@@ -98,6 +100,7 @@ export async function runBattery(options: BatteryOptions, hooks: BatteryHooks = 
     results.push(result);
     hooks.onResult?.(result, index, modules.length);
   }
+  await shared.cleanup();
   return {
     issuer: options.issuer,
     plans: options.plans,

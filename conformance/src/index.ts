@@ -5,6 +5,7 @@
  */
 export {
   MODULES,
+  PLANS,
   formatResult,
   formatSummary,
   runBattery,
@@ -13,6 +14,7 @@ export {
   type BatteryReport,
 } from './battery';
 export type { BatteryOptions, ClientCredentials } from './context';
+export type { RegisteredClient, RegistrationAnswer } from './registration';
 export type { ConformanceModule } from './module';
 export type { Account, PageKind, SeenPage } from './person';
 export type { ModuleResult, Plan, Status } from './result';

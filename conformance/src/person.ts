@@ -51,6 +51,12 @@ export class Person {
   /** How many times the person typed the password (an OP asking again is what prompt=login wants). */
   logins = 0;
   consents = 0;
+  /**
+   * A page that is the authorization response itself (response_mode=form_post, OAuth 2.0 Form Post
+   * Response Mode §2: a form a browser submits to the client on load): the person stops there
+   * instead of pressing its Continue button, so the client's URI is never visited.
+   */
+  responseAt?: (page: Page) => boolean;
 
   constructor(
     readonly browser: Browser,
@@ -59,7 +65,8 @@ export class Person {
 
   /** Notes a page the person was shown. */
   record(page: Page): PageKind {
-    const kind = kindOf(page);
+    // A form_post response is no consent page, though its noscript Continue button looks like one.
+    const kind = this.responseAt?.(page) ? 'other' : kindOf(page);
     this.seen.push({
       kind,
       url: page.url,
@@ -85,7 +92,7 @@ export class Person {
   async proceed(outcome: Outcome): Promise<Outcome> {
     for (let step = 0; step < 8 && outcome.kind === 'page'; step++) {
       const page = outcome.page;
-      if (page.status >= 400) return outcome;
+      if (page.status >= 400 || this.responseAt?.(page)) return outcome;
       const login = loginForm(page);
       if (login) {
         const password = login.inputs.find((i) => i.type === 'password')!;

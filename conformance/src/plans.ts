@@ -1,6 +1,15 @@
 /**
  * The modules in the order of the suite's plans: config (discovery), basic (the Basic OP plan, code
- * flow), logout (the RP-initiated logout plan).
+ * flow), logout (the RP-initiated logout plan), dynamic (the Dynamic OP plan: registration), formpost,
+ * implicit and hybrid (the Form Post, Implicit and Hybrid OP plans), then the profiles the suite has
+ * no OP plan for, or one outside OpenID Connect: backchannel, device, par, dpop, resource,
+ * token-exchange.
+ *
+ * Names: a module keeps the suite's name. Where the suite runs the same module in several plans,
+ * with a variant (oidcc-server in every plan), the battery's name adds the variant the plan sets, so
+ * names stay unique in a run: -dynamic (a registered client), -form-post (response_mode), or the
+ * response type with hyphens (oidcc-server-code-id-token-token). Modules the suite has no
+ * counterpart for are named after what they check (client-registration-management).
  */
 import type { ConformanceModule } from './module';
 import type { Plan } from './result';
@@ -45,8 +54,52 @@ import logoutBadUri from './modules/oidcc-rp-initiated-logout-bad-post-logout-re
 import logoutQueryAdded from './modules/oidcc-rp-initiated-logout-query-added-to-post-logout-redirect-uri';
 import logoutModifiedHint from './modules/oidcc-rp-initiated-logout-modified-id-token-hint';
 import logoutForeignHint from './modules/oidcc-rp-initiated-logout-foreign-id-token-hint';
+import serverDynamic from './modules/oidcc-server-dynamic';
+import registrationLogoUri from './modules/oidcc-registration-logo-uri';
+import registrationPolicyUri from './modules/oidcc-registration-policy-uri';
+import registrationTosUri from './modules/oidcc-registration-tos-uri';
+import registrationJwks from './modules/oidcc-registration-jwks';
+import redirectUriQueryOk from './modules/oidcc-redirect-uri-query-OK';
+import redirectUriQueryMismatch from './modules/oidcc-redirect-uri-query-mismatch';
+import redirectUriQueryAdded from './modules/oidcc-redirect-uri-query-added';
+import redirectUriRegfrag from './modules/oidcc-redirect-uri-regfrag';
+import redirectUriInRequest from './modules/oidcc-ensure-redirect-uri-in-authorization-request';
+import registrationRequiresToken from './modules/client-registration-requires-token';
+import registrationManagement from './modules/client-registration-management';
+import serverFormPost from './modules/oidcc-server-form-post';
+import serverFormPostCodeIdToken from './modules/oidcc-server-form-post-code-id-token';
+import serverFormPostIdTokenToken from './modules/oidcc-server-form-post-id-token-token';
+import serverIdToken from './modules/oidcc-server-id-token';
+import serverIdTokenToken from './modules/oidcc-server-id-token-token';
+import withoutNonceIdToken from './modules/oidcc-ensure-request-without-nonce-fails-id-token';
+import withoutNonceIdTokenToken from './modules/oidcc-ensure-request-without-nonce-fails-id-token-token';
+import serverCodeIdToken from './modules/oidcc-server-code-id-token';
+import serverCodeToken from './modules/oidcc-server-code-token';
+import serverCodeIdTokenToken from './modules/oidcc-server-code-id-token-token';
+import withoutNonceCodeIdToken from './modules/oidcc-ensure-request-without-nonce-fails-code-id-token';
+import withoutNonceCodeIdTokenToken from './modules/oidcc-ensure-request-without-nonce-fails-code-id-token-token';
+import backchannelLogout from './modules/oidcc-backchannel-rp-initiated-logout';
+import deviceAuthorizationGrant from './modules/device-authorization-grant';
+import par from './modules/par';
+import dpop from './modules/dpop';
+import resourceIndicators from './modules/resource-indicators-jwt-access-token';
+import tokenExchange from './modules/token-exchange';
 
-export const PLANS: readonly Plan[] = ['config', 'basic', 'logout'];
+export const PLANS: readonly Plan[] = [
+  'config',
+  'basic',
+  'logout',
+  'dynamic',
+  'formpost',
+  'implicit',
+  'hybrid',
+  'backchannel',
+  'device',
+  'par',
+  'dpop',
+  'resource',
+  'token-exchange',
+];
 
 export const MODULES: readonly ConformanceModule[] = [
   discovery,
@@ -90,6 +143,41 @@ export const MODULES: readonly ConformanceModule[] = [
   logoutQueryAdded,
   logoutModifiedHint,
   logoutForeignHint,
+  // Dynamic OP
+  serverDynamic,
+  registrationLogoUri,
+  registrationPolicyUri,
+  registrationTosUri,
+  registrationJwks,
+  redirectUriQueryOk,
+  redirectUriQueryMismatch,
+  redirectUriQueryAdded,
+  redirectUriRegfrag,
+  redirectUriInRequest,
+  registrationRequiresToken,
+  registrationManagement,
+  // Form Post
+  serverFormPost,
+  serverFormPostCodeIdToken,
+  serverFormPostIdTokenToken,
+  // Implicit
+  serverIdToken,
+  serverIdTokenToken,
+  withoutNonceIdToken,
+  withoutNonceIdTokenToken,
+  // Hybrid
+  serverCodeIdToken,
+  serverCodeToken,
+  serverCodeIdTokenToken,
+  withoutNonceCodeIdToken,
+  withoutNonceCodeIdTokenToken,
+  // The profiles without an OP plan of the suite (or outside OpenID Connect)
+  backchannelLogout,
+  deviceAuthorizationGrant,
+  par,
+  dpop,
+  resourceIndicators,
+  tokenExchange,
 ];
 
 /** `all` is every plan. */

@@ -7,7 +7,20 @@ import type { SeenPage } from './person';
 
 export type Status = 'PASS' | 'WARNING' | 'FAIL' | 'SKIPPED';
 
-export type Plan = 'config' | 'basic' | 'logout';
+export type Plan =
+  | 'config'
+  | 'basic'
+  | 'logout'
+  | 'dynamic'
+  | 'formpost'
+  | 'implicit'
+  | 'hybrid'
+  | 'backchannel'
+  | 'device'
+  | 'par'
+  | 'dpop'
+  | 'resource'
+  | 'token-exchange';
 
 export interface ModuleResult {
   name: string;

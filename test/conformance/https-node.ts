@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import { freePort, startTestServer, type TestServer } from '../support/server';
+import { BATTERY_ENV } from './support';
 import { selfSignedCertificate, startTerminator, type Certificate } from './tls';
 
 export interface HttpsNode {
@@ -19,7 +20,7 @@ export async function startHttpsNode(
   const certificate = selfSignedCertificate();
   const port = await freePort();
   const issuer = `https://127.0.0.1:${port}`;
-  const node = await startTestServer({ env: { PROXY: 'true', ISSUER: issuer } });
+  const node = await startTestServer({ env: { ...BATTERY_ENV, PROXY: 'true', ISSUER: issuer } });
   await options.prepare?.(node);
   const terminator = await startTerminator(certificate, Number(new URL(node.url).port), {
     port,

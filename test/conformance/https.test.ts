@@ -6,14 +6,20 @@
 import type { ModuleResult } from '@gatehouse/conformance';
 import { runCli } from '../support/cli';
 import { startHttpsNode, type HttpsNode } from './https-node';
-import { POST_CLIENT, registerPostClient, unexpected } from './support';
+import { POST_CLIENT, registerPostClient, registrationToken, unexpected } from './support';
 
 let https: HttpsNode;
 let issuer: string;
 let certificate: HttpsNode['certificate'];
+let token: string;
 
 beforeAll(async () => {
-  https = await startHttpsNode({ prepare: registerPostClient });
+  https = await startHttpsNode({
+    async prepare(node) {
+      await registerPostClient(node);
+      token = await registrationToken(node);
+    },
+  });
   ({ issuer, certificate } = https);
 }, 60_000);
 
@@ -32,9 +38,9 @@ const flags = () => [
 ];
 
 describe('gatehouse conformance over https', () => {
-  it('passes every module, with no http warning, and exits 0', async () => {
+  it('passes every module of every plan, with no http warning, and exits 0', async () => {
     const { code, stdout, stderr } = await runCli(
-      [...flags(), '--json'],
+      [...flags(), '--plan', 'all', '--registration-token', token, '--json'],
       { NODE_EXTRA_CA_CERTS: certificate.certFile },
       { timeoutMs: 120_000 },
     );
@@ -46,6 +52,8 @@ describe('gatehouse conformance over https', () => {
     };
     expect(report.issuer).toBe(issuer);
     expect(unexpected(report.modules, true)).toEqual([]);
+    // The plans after logout ran with clients registered through --registration-token.
+    expect(report.modules.find((m) => m.name === 'oidcc-server-code-id-token-token')?.status).toBe('PASS');
     expect(report.modules.find((m) => m.name === 'oidcc-discovery-endpoint-verification')?.status).toBe(
       'PASS',
     );
@@ -66,5 +74,28 @@ describe('gatehouse conformance over https', () => {
     );
     expect(stderr).toBe('gatehouse: 2 conformance modules failed\n');
     expect(code).toBe(1);
+  });
+
+  it('skips the registering plans, with the reason, without --registration-token', async () => {
+    const { code, stdout, stderr } = await runCli([...flags(), '--plan', 'dynamic,implicit'], {
+      NODE_EXTRA_CA_CERTS: certificate.certFile,
+    });
+    const lines = stdout.trim().split('\n');
+    expect(lines.slice(0, -1).length).toBe(16);
+    for (const line of lines.slice(0, -1))
+      expect(line).toMatch(/^SKIPPED [a-zA-Z-]+: no --registration-token \(an initial access token\) given$/);
+    expect(lines.at(-1)).toMatch(
+      /^16 modules against https:\/\/127\.0\.0\.1:\d+ in [\d.]+ s: 0 passed, 0 warnings, 0 failed, 16 skipped$/,
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('refuses an unknown plan', async () => {
+    const { code, stderr } = await runCli([...flags(), '--plan', 'basic,nope'], {});
+    expect(stderr).toMatch(
+      /--plan <plan>' argument 'basic,nope' is invalid\. config, basic, logout, dynamic, formpost, implicit, hybrid, backchannel, device, par, dpop, resource, token-exchange or all/,
+    );
+    expect(code).toBe(2);
   });
 });

@@ -11,7 +11,37 @@ export const BATTERY_PACKAGE = '@gatehouse/conformance';
 /** The command that installs the battery in a checkout of Gatehouse. */
 export const INSTALL_BATTERY = 'npm install --workspace conformance';
 
-export type Plan = 'config' | 'basic' | 'logout';
+export type Plan =
+  | 'config'
+  | 'basic'
+  | 'logout'
+  | 'dynamic'
+  | 'formpost'
+  | 'implicit'
+  | 'hybrid'
+  | 'backchannel'
+  | 'device'
+  | 'par'
+  | 'dpop'
+  | 'resource'
+  | 'token-exchange';
+
+/** Every plan, in the order `--plan all` runs them (the package's PLANS; test/conformance checks). */
+export const PLANS: readonly Plan[] = [
+  'config',
+  'basic',
+  'logout',
+  'dynamic',
+  'formpost',
+  'implicit',
+  'hybrid',
+  'backchannel',
+  'device',
+  'par',
+  'dpop',
+  'resource',
+  'token-exchange',
+];
 
 export interface ClientCredentials {
   id: string;
@@ -29,6 +59,8 @@ export interface BatteryOptions {
   plans: Plan[];
   slow?: boolean;
   only?: string[];
+  registrationToken?: string;
+  resource?: string;
 }
 
 export interface ModuleResult {

@@ -7,7 +7,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { action, type CommandContext } from '../context';
 import { CliError, usageError } from '../errors';
-import { loadBattery, type BatteryOptions, type Plan } from './conformance-battery';
+import { PLANS, loadBattery, type BatteryOptions, type Plan } from './conformance-battery';
 
 export interface ConformanceOptions {
   issuer: string;
@@ -17,6 +17,8 @@ export interface ConformanceOptions {
   secondClientSecret: string;
   postClientId?: string;
   postClientSecret?: string;
+  exchangeClientId: string;
+  exchangeClientSecret: string;
   username: string;
   password: string;
   redirectUri: string;
@@ -25,6 +27,8 @@ export interface ConformanceOptions {
   module: string[];
   slow?: boolean;
   record?: string;
+  registrationToken?: string;
+  resource: string;
 }
 
 function url(value: string): string {
@@ -33,15 +37,20 @@ function url(value: string): string {
   return value;
 }
 
-const PLANS: Record<string, Plan[]> = {
-  all: ['config', 'basic', 'logout'],
-  config: ['config'],
-  basic: ['basic'],
-  logout: ['logout'],
-};
+const PLAN_LIST = `${PLANS.join(', ')} or all`;
+
+/** `all`, one plan, or several separated by commas (`basic,logout`), in the battery's order. */
+export function plansOf(value: string): Plan[] {
+  const names = value.split(',').map((name) => name.trim());
+  if (names.includes('all')) return [...PLANS];
+  const unknown = names.filter((name) => !(PLANS as readonly string[]).includes(name));
+  if (unknown.length || !names.length)
+    throw new InvalidArgumentError(`${PLAN_LIST} (comma-separated for several).`);
+  return PLANS.filter((plan) => names.includes(plan));
+}
 
 function plan(value: string): string {
-  if (!PLANS[value]) throw new InvalidArgumentError('basic, config, logout or all.');
+  plansOf(value);
   return value;
 }
 
@@ -63,12 +72,17 @@ export function batteryOptions(options: ConformanceOptions, moduleNames: string[
     ...(options.postClientId
       ? { postClient: { id: options.postClientId, secret: options.postClientSecret! } }
       : {}),
+    ...(options.exchangeClientId
+      ? { exchangeClient: { id: options.exchangeClientId, secret: options.exchangeClientSecret } }
+      : {}),
     account: { username: options.username, password: options.password },
     redirectUri: options.redirectUri,
     postLogoutRedirectUri: options.postLogoutRedirectUri,
-    plans: PLANS[options.plan]!,
+    plans: plansOf(options.plan),
     slow: Boolean(options.slow),
     only: options.module,
+    ...(options.registrationToken ? { registrationToken: options.registrationToken } : {}),
+    resource: options.resource,
   };
 }
 
@@ -113,10 +127,28 @@ export async function conformance(ctx: CommandContext, options: ConformanceOptio
 
 const HELP = `
 Runs modules of the OpenID Foundation's OP certification plans against the OP at --issuer, over
-HTTP only (no database): config (discovery, JWKS), basic (the Basic OP plan, code flow) and logout
-(RP-initiated logout). A "person" signs in by submitting the login form with --username and
---password and allows the consent page. The battery never visits the redirect URIs: it reads codes
-from the Location header, so they only need to be registered.
+HTTP only (no database). Plans (--plan, comma-separated for several; default all):
+  config          discovery and JWKS
+  basic           the Basic OP plan (code flow)
+  logout          RP-initiated logout
+  dynamic         the Dynamic OP plan: client registration (RFC 7591), RFC 7592 management
+  formpost        the Form Post OP plan: response_mode=form_post
+  implicit        the Implicit OP plan: id_token, id_token token
+  hybrid          the Hybrid OP plan: code id_token, code token, code id_token token
+  backchannel     back-channel logout
+  device          the device authorization grant (RFC 8628)
+  par             pushed authorization requests (RFC 9126)
+  dpop            DPoP (RFC 9449)
+  resource        resource indicators and JWT access tokens (RFC 8707, RFC 9068)
+  token-exchange  token exchange (RFC 8693)
+A "person" signs in by submitting the login form with --username and --password and allows the
+consent page. The battery never visits the redirect URIs: it reads responses from the Location
+header (query or fragment) or from the form_post page, so they only need to be registered.
+
+Every plan after logout registers its own clients (RFC 7591) with --registration-token, an initial
+access token (gatehouse client registration-token create); without one those modules are SKIPPED.
+Clients for the implicit and hybrid flows register https://rp.example.com/callback unless
+--redirect-uri is an https URI off localhost (the OP refuses http and localhost there).
 
 The OP needs:
   --client-id          confidential, client_secret_basic, grant types authorization_code and
@@ -126,6 +158,8 @@ The OP needs:
                        only to present the first client's refresh token, which must fail)
   --post-client-id     optional: a client with token_endpoint_auth_method client_secret_post and the
                        same redirect URI (oidcc-server-client-secret-post is SKIPPED without it)
+  --exchange-client-id a confidential client_secret_basic client registered for token exchange
+                       (RFC 8693), used when the OP refuses to register one (plan token-exchange)
 
 One line per module: PASS, WARNING reason, FAIL reason, SKIPPED why; then a summary. Exit code 1
 when any module FAILs. --json prints the whole report (pages seen included) for machines.
@@ -136,7 +170,9 @@ Examples:
   $ gatehouse conformance
   $ gatehouse conformance --issuer https://id.example.com --client-id app --client-secret "$SECRET" \\
       --redirect-uri https://app.example.com/callback --username tester --password "$PASSWORD"
-  $ gatehouse conformance --plan config --json`;
+  $ gatehouse conformance --plan config --json
+  $ gatehouse conformance --plan dynamic,implicit,hybrid \\
+      --registration-token "$(gatehouse client registration-token create)"`;
 
 export function register(parent: Command): void {
   parent
@@ -149,6 +185,8 @@ export function register(parent: Command): void {
     .option('--second-client-secret <secret>', 'its secret (client_secret_basic)', 'demo-cli-secret')
     .option('--post-client-id <id>', 'a client_secret_post client (optional)')
     .option('--post-client-secret <secret>', 'its secret')
+    .option('--exchange-client-id <id>', 'a client registered for token exchange', 'demo-service')
+    .option('--exchange-client-secret <secret>', 'its secret (client_secret_basic)', 'demo-service-secret')
     .option('--username <name>', 'the account the person signs in with', 'alice')
     .option('--password <password>', 'its password', 'alicepass')
     .option(
@@ -163,7 +201,17 @@ export function register(parent: Command): void {
       url,
       'http://localhost:8080/',
     )
-    .option('--plan <plan>', 'basic, config, logout or all', plan, 'all')
+    .option('--plan <plan>', `${PLAN_LIST} (comma-separated for several)`, plan, 'all')
+    .option(
+      '--registration-token <token>',
+      'an initial access token: the plans after logout register clients with it',
+    )
+    .option(
+      '--resource <uri>',
+      'a resource server registered with JWT access tokens (plan resource)',
+      url,
+      'https://api.example.com',
+    )
     .option('--module <name>', 'run only this module (repeatable)', collect, [])
     .option('--slow', 'also run the modules that wait (oidcc-codereuse-30seconds)')
     .option('--record <dir>', 'write the HTML of every page the person saw, per module')

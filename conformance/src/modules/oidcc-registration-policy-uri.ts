@@ -1,0 +1,16 @@
+/**
+ * The Dynamic OP plan's oidcc-registration-policy-uri: a client registered with policy_uri (OpenID
+ * Connect Dynamic Client Registration §2) is accepted, the response echoes it, the person signs in
+ * with it, and a page the person saw shows it (a warning when none does).
+ */
+import { defineModule } from '../module';
+import { displayedUri } from '../steps/registration';
+
+export default defineModule({
+  name: 'oidcc-registration-policy-uri',
+  plan: 'dynamic',
+  summary: 'a client registered with policy_uri: echoed, signs in, the pages show it',
+  async run(ctx) {
+    await displayedUri(ctx, 'policy_uri', 'a');
+  },
+});
