@@ -4,14 +4,14 @@
  * docs/architecture.md; change the two together. Layers run one way, top to bottom:
  *
  *   main -> node -> app, services, cli -> oidc, interactions, api, import, jobs
- *        -> accounts, clients, audit, security, http -> db -> config, log, errors
+ *        -> accounts, clients, audit, metrics, security, http -> db -> config, log, errors
  *
  * A module may import its own layer's folder and any layer below; never a layer above, and never
  * a sibling feature other than the protocol (`oidc`).
  */
 const BASE = '^src/(config|log|errors)[.]ts$';
 const DB = '^src/db/';
-const DOMAIN = '^src/(accounts|clients|audit|security|http)/';
+const DOMAIN = '^src/(accounts|clients|audit|metrics|security|http)/';
 const FEATURES = '^src/(oidc|interactions|api|import|jobs)/';
 const APP = '^src/(app[.]ts|services[.]ts|cli/)';
 const NODE = '^src/node[.]ts$';

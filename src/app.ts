@@ -13,8 +13,10 @@ import { djangoPaths } from './oidc/django-paths';
 import { errorHandler } from './http/errors';
 import type { ShutdownState } from './http/drain';
 import { checkHost } from './http/host';
+import { requestContext } from './http/request-context';
 import { securityHeaders } from './http/security-headers';
 import type { Logger } from './log';
+import type { MetricsSink } from './metrics/sink';
 
 export interface AppDeps {
   db: Database;
@@ -25,6 +27,8 @@ export interface AppDeps {
   routers?: Router[];
   /** Set while the node drains for a shutdown. */
   shutdown?: ShutdownState;
+  /** The node's metrics, reachable from every request's context. */
+  metrics?: MetricsSink;
 }
 
 function healthRouter(db: Database, shutdown?: ShutdownState): Router {
@@ -52,6 +56,8 @@ function healthRouter(db: Database, shutdown?: ShutdownState): Router {
 export function createApp(config: Config, deps: AppDeps): Koa {
   const app = new Koa({ proxy: config.proxy, keys: deps.cookieKeys });
   app.silent = true;
+  // The request's id, source and actor, for the audit trail and the metrics of everything below.
+  app.use(requestContext({ proxy: config.proxy, ...(deps.metrics ? { metrics: deps.metrics } : {}) }));
   app.use(securityHeaders({ hsts: config.issuer.startsWith('https://') }));
   app.use(errorHandler(deps.logger));
   app.use(checkHost);

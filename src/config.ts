@@ -139,6 +139,18 @@ export interface Config {
    * timeout, and how many times a failed one is tried again.
    */
   backchannelLogout: { timeoutMs: number; retries: number };
+  /**
+   * GET /metrics (Prometheus text format): on the main port behind METRICS_TOKEN (a bearer token),
+   * and/or on METRICS_PORT bound to the loopback address; off when neither is set.
+   */
+  metrics: { token: string | null; port: number | null };
+  /** AUDIT_RETENTION: days an audit event is kept before the purge job deletes it. */
+  audit: { retentionDays: number };
+  /**
+   * Event webhooks (Standard Webhooks): each delivery's timeout, and how many times a failed one is
+   * tried again before it is dead-lettered.
+   */
+  webhooks: { timeoutMs: number; retries: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -284,6 +296,11 @@ const schema = z.object({
   DEVICE_CODE_TTL: z.coerce.number().int().min(60).max(3600).default(600),
   BACKCHANNEL_LOGOUT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
   BACKCHANNEL_LOGOUT_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  AUDIT_RETENTION: z.coerce.number().int().min(1).max(3650).default(90),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
+  WEBHOOK_RETRIES: z.coerce.number().int().min(0).max(20).default(8),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -413,6 +430,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     parRequired: e.PAR_REQUIRED,
     deviceFlow: { codeTtlSeconds: e.DEVICE_CODE_TTL },
     backchannelLogout: { timeoutMs: e.BACKCHANNEL_LOGOUT_TIMEOUT_MS, retries: e.BACKCHANNEL_LOGOUT_RETRIES },
+    metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null },
+    audit: { retentionDays: e.AUDIT_RETENTION },
+    webhooks: { timeoutMs: e.WEBHOOK_TIMEOUT_MS, retries: e.WEBHOOK_RETRIES },
     logLevel: e.LOG_LEVEL,
   };
 }
