@@ -5,6 +5,7 @@
  * enforce (that the metadata makes sense), then the provider's schema (its form), which the caller
  * hands in as a function (oidc/internals.ts `validateClientSchema`): this module loads no library.
  */
+import { isLoopbackHost } from '../http/loopback';
 import { OTP_GRANT, PASSWORD_GRANT } from '../oidc/grants/names';
 import type { StoredClient } from './store';
 
@@ -32,15 +33,6 @@ const CONFIDENTIAL_GRANTS: Record<string, string> = {
   client_credentials: 'client_credentials',
 };
 
-/**
- * RFC 8252 §7.3: a native app's loopback redirect (http://127.0.0.1:port/…, http://[::1]:port/…) needs
- * no TLS; §8.3 discourages `localhost` but it stays allowed, as most native SDKs use it.
- */
-function isLoopback(url: URL): boolean {
-  const host = url.hostname;
-  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
 function checkRedirects(field: string, uris: unknown, policy: ClientPolicy, problems: ClientProblems) {
   if (!policy.production || !Array.isArray(uris)) return;
   for (const uri of uris) {
@@ -50,8 +42,8 @@ function checkRedirects(field: string, uris: unknown, policy: ClientPolicy, prob
     } catch {
       continue; // not a URL at all: the provider's own validation names it
     }
-    // Custom schemes (RFC 8252 §7.1) are for native apps and stay allowed.
-    if (url.protocol === 'http:' && !isLoopback(url)) {
+    // Custom schemes (RFC 8252 §7.1) are for native apps and stay allowed; so does loopback http (§7.3).
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
       problems[field] = `must use https in production (loopback http is allowed): ${uri}`;
       return;
     }
