@@ -9,7 +9,8 @@
  *   the lesser of the timeout and one second and doubles; a row waiting for its retry survives a
  *   restart and may be delivered by any node;
  * - each outcome is logged (client id, attempt, outcome; never the token) and counted per client.
- * `stop` ends the polling and waits for the deliveries in flight.
+ * `stop` ends the polling and waits for the deliveries in flight (the poller and the POST are
+ * jobs/outbox-delivery.ts, shared with the event webhooks).
  */
 import type { Provider } from 'oidc-provider';
 import type { Database } from '../db/database';
@@ -17,64 +18,42 @@ import type { Logger } from '../log';
 import { claimDueLogouts, settleLogout, type ClaimedLogout } from '../oidc/backchannel-outbox';
 import { logoutToken } from '../oidc/internals';
 import type { Job } from './job';
+import { DeliveryError, doublingBackoffMs, postWithTimeout, startOutboxJob } from './outbox-delivery';
+import type { OutboxPolling } from './outbox-delivery';
 
-export interface BackchannelLogoutJobDeps {
+/** `pollMs`: half a second unless a test says otherwise. */
+export interface BackchannelLogoutJobDeps extends OutboxPolling {
   db: Database;
   logger: Logger;
   /** The provider of the current key material (it changes on a key rotation). */
   provider(): Provider;
   timeoutMs: number;
   retries: number;
-  /** How often the outbox is looked at; half a second unless a test says otherwise. */
-  pollMs?: number;
-  /** At most this many deliveries in flight on this node. */
-  concurrency?: number;
 }
 
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 /** The wait before attempt `attempt + 1`: min(timeout, 1 s) doubled per attempt made. */
 export function backoffMs(timeoutMs: number, attempt: number): number {
-  return Math.min(MAX_BACKOFF_MS, Math.min(1000, timeoutMs) * 2 ** Math.max(0, attempt - 1));
+  return doublingBackoffMs(Math.min(1000, timeoutMs), MAX_BACKOFF_MS, attempt);
 }
 
-class DeliveryError extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-  }
-}
-
-/** One attempt: resolves on a 2xx answer, throws a DeliveryError saying why not otherwise. */
-async function post(uri: string, token: string, timeoutMs: number): Promise<number> {
-  let response: Response;
-  try {
-    response = await fetch(uri, {
-      method: 'POST',
-      redirect: 'manual',
+/** One attempt: resolves on a 2xx answer (§2.8), throws a DeliveryError saying why not otherwise. */
+function post(uri: string, token: string, timeoutMs: number): Promise<number> {
+  return postWithTimeout(
+    uri,
+    {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ logout_token: token }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (err) {
-    const name = (err as Error | undefined)?.name;
-    if (name === 'TimeoutError' || name === 'AbortError') throw new DeliveryError('timeout');
-    const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-    throw new DeliveryError(typeof cause === 'string' ? cause : 'network error');
-  }
-  // The answer's body means nothing to the OP (§2.8); it is not read.
-  await response.body?.cancel().catch(() => undefined);
-  if (response.status < 200 || response.status > 299) throw new DeliveryError(`status ${response.status}`);
-  return response.status;
+    },
+    timeoutMs,
+  );
 }
 
 export function startBackchannelLogoutJob(deps: BackchannelLogoutJobDeps): Job {
   const { db, logger, timeoutMs, retries } = deps;
-  const concurrency = deps.concurrency ?? 20;
   // A node that dies holding a claim leaves the row to others once the attempt cannot be running.
   const leaseMs = timeoutMs + 30_000;
-  const inFlight = new Set<Promise<void>>();
-  let ticking: Promise<void> | undefined;
-  let stopped = false;
 
   async function deliver(row: ClaimedLogout): Promise<void> {
     const log = { client_id: row.clientId, attempt: row.attempts };
@@ -107,34 +86,13 @@ export function startBackchannelLogoutJob(deps: BackchannelLogoutJobDeps): Job {
     logger.info({ ...log, outcome: 'delivered', status }, 'backchannel logout');
   }
 
-  async function tick(): Promise<void> {
-    const rows = await claimDueLogouts(db, concurrency - inFlight.size, leaseMs);
-    for (const row of rows) {
-      const work = deliver(row).catch((err: unknown) =>
-        logger.error({ err, client_id: row.clientId }, 'backchannel logout settle failed'),
-      );
-      inFlight.add(work);
-      void work.then(() => inFlight.delete(work));
-    }
-  }
-
-  const timer = setInterval(function poll() {
-    // One claim at a time per node; the deliveries it started run on without holding the next.
-    if (stopped || ticking) return;
-    ticking = tick()
-      .catch((err: unknown) => logger.warn({ err }, 'backchannel logout outbox not read'))
-      .finally(() => {
-        ticking = undefined;
-      });
-  }, deps.pollMs ?? 500);
-  timer.unref();
-
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await ticking;
-      await Promise.all(inFlight);
-    },
-  };
+  return startOutboxJob({
+    name: 'backchannel logout',
+    logger,
+    pollMs: deps.pollMs ?? 500,
+    concurrency: deps.concurrency,
+    claim: (limit) => claimDueLogouts(db, limit, leaseMs),
+    deliver,
+    logFields: (row) => ({ client_id: row.clientId }),
+  });
 }
