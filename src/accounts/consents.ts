@@ -12,6 +12,7 @@
  */
 import type { Database } from '../db/database';
 import { isStorableText } from '../db/text';
+import { recordAudit } from '../audit/record';
 
 export interface Consent {
   clientId: string;
@@ -164,14 +165,25 @@ export class ConsentStore {
       const kept = normalized(scopes);
       if (kept.length) resourceScopes[indicator] = kept;
     }
-    await this.db.raw(REMEMBER, [
-      accountId,
-      clientId,
-      JSON.stringify(normalized(allowed.scopes)),
-      JSON.stringify(normalized(allowed.claims)),
-      JSON.stringify(resourceScopes),
-      clientId,
-    ]);
+    const scopes = normalized(allowed.scopes);
+    await this.db.transaction(async (trx) => {
+      const result = await trx.raw<{ rows: unknown[] }>(`${REMEMBER} returning client_id`, [
+        accountId,
+        clientId,
+        JSON.stringify(scopes),
+        JSON.stringify(normalized(allowed.claims)),
+        JSON.stringify(resourceScopes),
+        clientId,
+      ]);
+      // Recorded when the consent was stored or widened; one that held it all already changed nothing.
+      if (result.rows.length)
+        await recordAudit(trx, {
+          type: 'consent.granted',
+          actor: { type: 'account', id: accountId },
+          target: { type: 'account', id: accountId },
+          data: { client_id: clientId, scopes, resources: Object.keys(resourceScopes).sort() },
+        });
+    });
   }
 
   /**
@@ -184,6 +196,11 @@ export class ConsentStore {
       const deleted = await trx('consents').where({ account_id: accountId, client_id: clientId }).delete();
       if (!deleted) return false;
       await this.revokeClientState(trx, accountId, clientId);
+      await recordAudit(trx, {
+        type: 'consent.revoked',
+        target: { type: 'account', id: accountId },
+        data: { client_id: clientId },
+      });
       return true;
     });
   }

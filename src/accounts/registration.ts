@@ -16,6 +16,7 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { recordAudit } from '../audit/record';
 import type { Config } from '../config';
 import type { Database } from '../db/database';
 import { isStorableText } from '../db/text';
@@ -298,7 +299,16 @@ export class Registration {
         const link = await this.deps.actionTokens.consume(purpose, token, trx);
         if (!link) return null;
         try {
-          return await create(trx, link);
+          const created = await create(trx, link);
+          // With the account, in its transaction: a taken username rolls both back.
+          if (created)
+            await recordAudit(trx, {
+              type: 'user.registered',
+              actor: { type: 'account', id: created },
+              target: { type: 'account', id: created },
+              data: { method: purpose === 'registration' ? 'sign_up' : 'invitation' },
+            });
+          return created;
         } catch (err) {
           if (isUniqueViolation(err)) throw new UsernameTaken();
           throw err;

@@ -1,6 +1,7 @@
 /**
  * Roles: named groups an account belongs to, released as the `roles` claim.
  */
+import { recordAudit } from '../audit/record';
 import type { Database } from '../db/database';
 
 export interface Role {
@@ -34,12 +35,15 @@ export class RoleStore {
 
   /** Creates a role; false when it exists. */
   async create(name: string, description?: string): Promise<boolean> {
-    const rows = await this.db('roles')
-      .insert({ name, description: description ?? null })
-      .onConflict('name')
-      .ignore()
-      .returning('name');
-    return rows.length > 0;
+    return this.db.transaction(async (trx) => {
+      const rows: unknown[] = await trx('roles')
+        .insert({ name, description: description ?? null })
+        .onConflict('name')
+        .ignore()
+        .returning('name');
+      if (rows.length) await recordAudit(trx, { type: 'role.created', target: { type: 'role', id: name } });
+      return rows.length > 0;
+    });
   }
 
   /**
@@ -52,6 +56,11 @@ export class RoleStore {
       const used = await trx('account_roles').where('role_name', name).first('role_name');
       if (used && !options.force) return 'in_use';
       await trx('roles').where('name', name).delete();
+      await recordAudit(trx, {
+        type: 'role.deleted',
+        target: { type: 'role', id: name },
+        data: { forced: Boolean(used) },
+      });
       return 'deleted';
     });
   }

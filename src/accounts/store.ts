@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { recordAudit } from '../audit/record';
 import type { Database } from '../db/database';
 import { isStorableText } from '../db/text';
 import {
@@ -18,6 +19,7 @@ import {
 } from './account-row';
 import { PasswordHasher } from './password';
 import { DEFAULT_PASSWORD_POLICY, checkPasswordRules, type PasswordPolicy } from './password-rules';
+import { recordSignedIn, recordSignInFailed, type SignInAttempt, type SignInFailure } from './sign-in-audit';
 import { LoginThrottle, type LockoutPolicy, type Reservation } from './throttle';
 import { usernameKey } from './username';
 
@@ -101,22 +103,40 @@ export class AccountStore {
    * unknown user, or an account without a password, costs one bcrypt compare like a known one, and
    * every failure lasts as long (PasswordHasher's floor); a success takes the count back, and is
    * recorded (recordSignIn: last_login_at, and an imported hash replaced by Gatehouse's).
+   *
+   * Every refusal is recorded in the audit trail (user.sign_in_failed, with the name presented and
+   * the reason, never the password), in the transaction that counts it; the success is the caller's
+   * to record (recordSignedIn) once the sign-in is complete: a second factor may still be due.
    */
-  async authenticate(username: string, password: string): Promise<AuthResult> {
+  async authenticate(
+    username: string,
+    password: string,
+    attempt: SignInAttempt = { method: 'password' },
+  ): Promise<AuthResult> {
     const key = usernameKey(username);
-    // No account has such a name: the answer of an unknown one, with nothing written.
-    if (!key) return { ok: false, reason: 'invalid_credentials' };
+    const failed = { ...attempt, username };
+    // No account has such a name: the answer of an unknown one, with only its audit row written.
+    if (!key) {
+      await recordSignInFailed(this.db, 'invalid_credentials', failed);
+      return { ok: false, reason: 'invalid_credentials' };
+    }
     const reservation = await this.throttle.reserve(key);
-    if (!reservation.ok) return { ok: false, reason: 'locked', lockedUntil: reservation.lockedUntil };
+    if (!reservation.ok) {
+      await recordSignInFailed(this.db, 'locked', failed);
+      return { ok: false, reason: 'locked', lockedUntil: reservation.lockedUntil };
+    }
 
     // The whole account (with its roles) in the one look-up: no second query by id on success.
     const row = await this.selectAccounts().whereRaw('lower(a.username) = ?', [key]).first();
-    const checked = await this.settleAttempt(key, reservation, password, row?.password_hash);
+    const checked = await this.settleAttempt(key, reservation, password, row?.password_hash, failed);
     if (!checked.ok)
       return checked.lockedUntil
         ? { ok: false, reason: 'locked', lockedUntil: checked.lockedUntil }
         : { ok: false, reason: 'invalid_credentials' };
-    if (row!.disabled) return { ok: false, reason: 'disabled' };
+    if (row!.disabled) {
+      await recordSignInFailed(this.db, 'disabled', { ...failed, accountId: row!.id });
+      return { ok: false, reason: 'disabled' };
+    }
     await this.recordSignIn(row!.id, row!.password_hash!, password);
     return { ok: true, account: AccountStore.fromRow(row)! };
   }
@@ -141,24 +161,53 @@ export class AccountStore {
   }
 
   /**
+   * A complete sign-in (every factor shown: the login page, the grants, a passkey): last_login_at
+   * and its audit event (user.signed_in, the account as actor) in one transaction.
+   */
+  async recordSignedIn(id: string, attempt: SignInAttempt & { amr?: readonly string[] }): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      await trx('accounts').where('id', id).update({ last_login_at: new Date() });
+      await recordSignedIn(trx, id, attempt);
+    });
+  }
+
+  /** A refusal decided outside this store (the one-time-code grant): its audit event, with the name. */
+  async recordSignInFailure(
+    reason: SignInFailure,
+    attempt: SignInAttempt & { username?: string; accountId?: string },
+  ): Promise<void> {
+    await recordSignInFailed(this.db, reason, attempt);
+  }
+
+  /**
    * The check of a password for an attempt the throttle counted already (`reserve`): a wrong one
    * (or none to compare with) stays counted and may lock the name; a right one takes the count back,
-   * unless the name was locked meanwhile. Shared by the sign-in and the password change.
+   * unless the name was locked meanwhile. Shared by the sign-in and the password change; a sign-in
+   * (`failed`) records its refusal in the transaction that counts it.
    */
   private async settleAttempt(
     key: string,
     reservation: Extract<Reservation, { ok: true }>,
     password: string,
     hash: string | null | undefined,
+    failed?: SignInAttempt & { username: string },
   ): Promise<{ ok: true } | { ok: false; lockedUntil?: Date }> {
     // No password holds U+0000 (PasswordHasher refuses it), and bcrypt would stop reading at it.
     const ok = isStorableText(password) && (await this.passwords.verify(password, hash));
     if (!ok || hash == null) {
-      const locked = await this.throttle.fail(key, reservation);
+      const locked = await this.db.transaction(async (trx) => {
+        const until = await this.throttle.fail(key, reservation, new Date(), trx);
+        // Wrong password and unknown name alike: the trail does not tell which names have accounts.
+        if (failed) await recordSignInFailed(trx, 'invalid_credentials', failed);
+        return until;
+      });
       return locked ? { ok: false, lockedUntil: locked } : { ok: false };
     }
     const released = await this.throttle.succeed(key);
-    return released.ok ? { ok: true } : { ok: false, lockedUntil: released.lockedUntil };
+    if (released.ok) return { ok: true };
+    // The right password, for a name locked meanwhile by other attempts.
+    if (failed) await recordSignInFailed(this.db, 'locked', failed);
+    return { ok: false, lockedUntil: released.lockedUntil };
   }
 
   /** The accounts row of a new account; its roles are the caller's to add, in the same transaction. */
@@ -195,6 +244,11 @@ export class AccountStore {
           .ignore();
         await trx('account_roles').insert(input.roles.map((role_name) => ({ account_id: id, role_name })));
       }
+      await recordAudit(trx, {
+        type: 'user.created',
+        target: { type: 'account', id },
+        data: { username: input.username, roles: input.roles ?? [] },
+      });
     });
     return (await this.findById(id))!;
   }
@@ -223,9 +277,20 @@ export class AccountStore {
 
   async updateProfile(id: string, input: ProfileInput): Promise<Account | null> {
     const row = profileRow(input);
-    const updated = await this.db('accounts')
-      .where('id', id)
-      .update({ ...row, updated_at: new Date() });
+    const updated = await this.db.transaction(async (trx) => {
+      const before: Record<string, unknown> | undefined = await trx('accounts').where('id', id).first();
+      if (!before) return false;
+      await trx('accounts')
+        .where('id', id)
+        .update({ ...row, updated_at: new Date() });
+      // The names of the fields whose value changed (user.updated), never the values.
+      const fields = Object.keys(row).filter(
+        (column) => !sameValue(before[column], row[column as keyof typeof row]),
+      );
+      if (fields.length)
+        await recordAudit(trx, { type: 'user.updated', target: { type: 'account', id }, data: { fields } });
+      return true;
+    });
     return updated ? this.findById(id) : null;
   }
 
@@ -239,7 +304,14 @@ export class AccountStore {
       const updated = await trx('accounts')
         .where('id', id)
         .update({ password_hash: passwordHash, updated_at: new Date() });
-      if (updated) await this.revokeState(trx, id);
+      if (updated) {
+        await this.revokeState(trx, id);
+        await recordAudit(trx, {
+          type: 'user.password_reset',
+          target: { type: 'account', id },
+          data: { method: 'admin' },
+        });
+      }
       return updated > 0;
     });
   }
@@ -247,9 +319,21 @@ export class AccountStore {
   /** Disabling an account also ends its sessions and tokens, in the same transaction. */
   async setDisabled(id: string, disabled: boolean): Promise<boolean> {
     return this.db.transaction(async (trx) => {
-      const updated = await trx('accounts').where('id', id).update({ disabled, updated_at: new Date() });
-      if (updated && disabled) await this.revokeState(trx, id);
-      return updated > 0;
+      const rows: Pick<AccountRow, 'disabled'>[] = await trx('accounts')
+        .where('id', id)
+        .select('disabled')
+        .forUpdate();
+      const was = rows[0];
+      if (!was) return false;
+      await trx('accounts').where('id', id).update({ disabled, updated_at: new Date() });
+      if (disabled) await this.revokeState(trx, id);
+      // An account already in that state changed nothing: no event.
+      if (was.disabled !== disabled)
+        await recordAudit(trx, {
+          type: disabled ? 'user.disabled' : 'user.enabled',
+          target: { type: 'account', id },
+        });
+      return true;
     });
   }
 
@@ -258,10 +342,19 @@ export class AccountStore {
     return this.db.transaction(async (trx) => {
       const found = await trx('accounts').where('id', id).first('id');
       if (!found) return false;
+      const before: string[] = await trx('account_roles').where('account_id', id).pluck('role_name');
       await trx('account_roles').where('account_id', id).delete();
       if (roles.length)
         await trx('account_roles').insert(roles.map((role_name) => ({ account_id: id, role_name })));
       await trx('accounts').where('id', id).update({ updated_at: new Date() });
+      const added = [...new Set(roles)].filter((role) => !before.includes(role)).sort();
+      const removed = before.filter((role) => !roles.includes(role)).sort();
+      if (added.length || removed.length)
+        await recordAudit(trx, {
+          type: 'user.roles_changed',
+          target: { type: 'account', id },
+          data: { added, removed },
+        });
       return true;
     });
   }
@@ -269,9 +362,20 @@ export class AccountStore {
   async delete(id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
     return this.db.transaction(async (trx) => {
-      const deleted = await trx('accounts').where('id', id).delete();
-      if (deleted) await this.revokeState(trx, id);
-      return deleted > 0;
+      const rows: Pick<AccountRow, 'username'>[] = await trx('accounts')
+        .where('id', id)
+        .delete()
+        .returning('username');
+      const deleted = rows[0];
+      if (deleted) {
+        await this.revokeState(trx, id);
+        await recordAudit(trx, {
+          type: 'user.deleted',
+          target: { type: 'account', id },
+          data: { username: deleted.username },
+        });
+      }
+      return Boolean(deleted);
     });
   }
 
@@ -303,6 +407,13 @@ export class AccountStore {
     if (!row) return false;
     await this.revokeState(trx, id);
     await this.throttle.reset(row.username, trx);
+    await recordAudit(trx, {
+      type: 'user.password_reset',
+      // Whoever holds the link acts as the account.
+      actor: { type: 'account', id },
+      target: { type: 'account', id },
+      data: { method: 'link' },
+    });
     return true;
   }
 
@@ -372,6 +483,11 @@ export class AccountStore {
         .update({ password_hash: passwordHash, updated_at: new Date() });
       if (!updated) return { ok: false, reason: 'wrong_password' } as const;
       await this.revokeStateExcept(trx, accountId, keep);
+      await recordAudit(trx, {
+        type: 'user.password_changed',
+        actor: { type: 'account', id: accountId },
+        target: { type: 'account', id: accountId },
+      });
       return { ok: true } as const;
     });
   }
@@ -379,6 +495,12 @@ export class AccountStore {
 
 export function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+/** Whether a profile column's stored value equals the one written (jsonb address as JSON text). */
+function sameValue(stored: unknown, written: unknown): boolean {
+  const normal = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value ?? null));
+  return normal(stored) === normal(written);
 }
 
 function escapeLike(value: string): string {

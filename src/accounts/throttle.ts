@@ -17,6 +17,7 @@
  */
 import type { Knex } from 'knex';
 import type { Database } from '../db/database';
+import { recordLocked } from './sign-in-audit';
 
 export interface LockoutPolicy {
   maxAttempts: number;
@@ -102,14 +103,25 @@ export class LoginThrottle {
    * The reserved attempt failed. It is already counted; the one that took the window's last attempt
    * locks the name (and starts a fresh count for when the lock ends). Returns the lock's end, or null.
    */
-  async fail(key: string, reservation: { attempt: number }, now = new Date()): Promise<Date | null> {
+  async fail(
+    key: string,
+    reservation: { attempt: number },
+    now = new Date(),
+    trx?: Database | Knex.Transaction,
+  ): Promise<Date | null> {
     if (reservation.attempt < this.policy.maxAttempts) return null;
     const until = new Date(now.getTime() + this.policy.durationSeconds * 1000);
-    // A success in between deleted the row: the right credential was shown, nothing to lock.
-    const locked = await this.db('login_throttle')
-      .where('username', key)
-      .andWhere('failures', '>=', this.policy.maxAttempts)
-      .update({ locked_until: until, failures: 0, window_started_at: now });
+    // The lock and its audit event (user.locked) commit together, in the caller's transaction if any.
+    const locked = await inTransaction(trx ?? this.db, async (t) => {
+      // A success in between deleted the row: the right credential was shown, nothing to lock.
+      const updated = await t('login_throttle')
+        .where('username', key)
+        .andWhere('failures', '>=', this.policy.maxAttempts)
+        .update({ locked_until: until, failures: 0, window_started_at: now });
+      // A name's second-factor count (mfa/store.ts) locks the name itself through lock(): recorded there.
+      if (updated && !isSecondFactorKey(key)) await recordLocked(t, key, until);
+      return updated;
+    });
     return locked ? until : null;
   }
 
@@ -132,18 +144,36 @@ export class LoginThrottle {
    * another key, such as the name's second-factor codes (accounts/mfa/store.ts), so that a name has
    * one lock, answered and lifted like any other.
    */
-  async lock(key: string, until: Date, now = new Date()): Promise<void> {
-    await this.db.raw(
-      `insert into login_throttle as t (username, failures, window_started_at, locked_until)
+  async lock(key: string, until: Date, now = new Date(), trx?: Database | Knex.Transaction): Promise<void> {
+    await inTransaction(trx ?? this.db, async (t) => {
+      await t.raw(
+        `insert into login_throttle as t (username, failures, window_started_at, locked_until)
        values (:key, 0, :now, :until)
        on conflict (username) do update set failures = 0, window_started_at = :now,
          locked_until = greatest(coalesce(t.locked_until, :until), :until)`,
-      { key: key.toLowerCase(), now, until },
-    );
+        { key: key.toLowerCase(), now, until },
+      );
+      await recordLocked(t, key.toLowerCase(), until);
+    });
   }
 
   /** Clears the name's count and lock (an administrator's unlock, a password reset in its transaction). */
   async reset(key: string, trx: Database | Knex.Transaction = this.db): Promise<void> {
     await trx('login_throttle').where('username', key.toLowerCase()).delete();
   }
+}
+
+/** The throttle key of a name's second-factor attempts (MfaStore), not a name: `2fa:` + a keyed hash. */
+function isSecondFactorKey(key: string): boolean {
+  return key.startsWith('2fa:');
+}
+
+/** Runs `fn` in the caller's transaction, or in a new one. */
+async function inTransaction<T>(
+  db: Database | Knex.Transaction,
+  fn: (trx: Knex.Transaction) => Promise<T>,
+): Promise<T> {
+  const trx = db as Partial<Knex.Transaction>;
+  if (trx.isTransaction) return fn(db as Knex.Transaction);
+  return db.transaction(fn);
 }

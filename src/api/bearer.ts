@@ -8,6 +8,7 @@
  */
 import type { Context, Next } from 'koa';
 import type { Provider } from 'oidc-provider';
+import { setActor } from '../audit/context';
 import { GatehouseError } from '../errors';
 import { findProvenAccessToken, type PresentedToken, type ValidAccessToken } from './access-token';
 import { ACR_TWO_FACTORS, isMultiFactor } from '../accounts/mfa/methods';
@@ -90,6 +91,10 @@ export function authenticateBearer({ provider }: { provider: Provider }) {
       throw found.scheme === 'DPoP' ? invalidDpopToken() : invalidToken();
     }
     (ctx.state as ApiState).auth = found.auth;
+    // Who acts for the rest of the request (the audit trail): the token's account, else its client
+    // (a token without an account: client credentials).
+    const sub = found.auth.account?.id;
+    setActor(sub ? { type: 'account', id: sub } : { type: 'client', id: found.auth.client.clientId });
     // RFC 9449 §9: a fresh nonce for the client's next proof (every node accepts it).
     if (found.nonce) ctx.set('DPoP-Nonce', found.nonce);
     ctx.set('Cache-Control', 'no-store');

@@ -3,7 +3,9 @@
  * the output, and the stores a node opens (services.ts), opened on first use and closed when the
  * command ends.
  */
+import os from 'node:os';
 import type { Command } from 'commander';
+import { runWithContext } from '../audit/context';
 import { loadConfig, type Config } from '../config';
 import pino from 'pino';
 import { createLogger, type Logger } from '../log';
@@ -66,10 +68,28 @@ export function action<O>(run: CommandAction<O>) {
     const command = params[params.length - 1] as Command;
     const globals = command.optsWithGlobals<GlobalOptions>();
     const ctx = new CommandContext(new Output(Boolean(globals.json)));
-    try {
-      await run(ctx, command.args, command.opts<O & object>());
-    } finally {
-      await ctx.close();
-    }
+    // The audit trail names the CLI and the OS user who ran the command as the actor of its changes.
+    const context = {
+      requestId: null,
+      ip: null,
+      userAgent: null,
+      actor: { type: 'cli' as const, id: osUser() },
+    };
+    await runWithContext(context, async () => {
+      try {
+        await run(ctx, command.args, command.opts<O & object>());
+      } finally {
+        await ctx.close();
+      }
+    });
   };
+}
+
+/** The OS user running the command (userInfo throws for a uid without a passwd entry). */
+function osUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER || 'unknown';
+  }
 }

@@ -5,6 +5,7 @@
  * features.resourceIndicators (oidc/features/resource-indicators.ts); the admin API and the CLI
  * manage it through this store, which validates everything it is given.
  */
+import { recordAudit } from '../audit/record';
 import type { Database } from '../db/database';
 import { isStorableText } from '../db/text';
 import { GatehouseError, badRequest, type FieldErrors } from '../errors';
@@ -144,18 +145,21 @@ export class KnexResourceServerStore implements ResourceServerStore {
     if (Object.keys(problems).length) throw badRequest('invalid resource server', problems);
     const now = new Date();
     try {
-      const [row] = await this.db<ResourceServerRow>('resource_servers')
-        .insert({
-          identifier: input.identifier,
-          name: input.name ?? null,
-          scopes: JSON.stringify(unique(input.scopes)),
-          format: input.format,
-          ttl_seconds: input.ttlSeconds,
-          created_at: now,
-          updated_at: now,
-        })
-        .returning('*');
-      return toResourceServer(row as ResourceServerRow);
+      return await this.db.transaction(async (trx) => {
+        const [row] = await trx<ResourceServerRow>('resource_servers')
+          .insert({
+            identifier: input.identifier,
+            name: input.name ?? null,
+            scopes: JSON.stringify(unique(input.scopes)),
+            format: input.format,
+            ttl_seconds: input.ttlSeconds,
+            created_at: now,
+            updated_at: now,
+          })
+          .returning('*');
+        await recordAudit(trx, { type: 'api.created', target: { type: 'api', id: input.identifier } });
+        return toResourceServer(row as ResourceServerRow);
+      });
     } catch (err) {
       if (isUniqueViolation(err))
         throw new GatehouseError(
@@ -176,16 +180,39 @@ export class KnexResourceServerStore implements ResourceServerStore {
     if (changes.scopes !== undefined) patch.scopes = JSON.stringify(unique(changes.scopes));
     if (changes.format !== undefined) patch.format = changes.format;
     if (changes.ttlSeconds !== undefined) patch.ttl_seconds = changes.ttlSeconds;
-    const [row] = await this.db<ResourceServerRow>('resource_servers')
-      .where('identifier', identifier)
-      .update(patch)
-      .returning('*');
-    return row ? toResourceServer(row as ResourceServerRow) : null;
+    return this.db.transaction(async (trx) => {
+      const before = await trx<ResourceServerRow>('resource_servers')
+        .where('identifier', identifier)
+        .forUpdate()
+        .first();
+      if (!before) return null;
+      const [row] = await trx<ResourceServerRow>('resource_servers')
+        .where('identifier', identifier)
+        .update(patch)
+        .returning('*');
+      const previous = toResourceServer(before);
+      const next = toResourceServer(row as ResourceServerRow);
+      // The names of the fields whose values changed (api.updated).
+      const fields = (['name', 'scopes', 'format', 'ttlSeconds'] as const)
+        .filter((field) => JSON.stringify(previous[field]) !== JSON.stringify(next[field]))
+        .map((field) => (field === 'ttlSeconds' ? 'ttl_seconds' : field));
+      if (fields.length)
+        await recordAudit(trx, {
+          type: 'api.updated',
+          target: { type: 'api', id: identifier },
+          data: { fields },
+        });
+      return next;
+    });
   }
 
   async delete(identifier: string): Promise<boolean> {
     if (!isStorableText(identifier)) return false;
-    return (await this.db('resource_servers').where('identifier', identifier).delete()) > 0;
+    return this.db.transaction(async (trx) => {
+      const deleted = await trx('resource_servers').where('identifier', identifier).delete();
+      if (deleted) await recordAudit(trx, { type: 'api.deleted', target: { type: 'api', id: identifier } });
+      return deleted > 0;
+    });
   }
 }
 

@@ -4,6 +4,7 @@
  * database compares digests, never the key itself).
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { recordAudit } from '../audit/record';
 import type { Database } from '../db/database';
 
 export interface ServiceKey {
@@ -55,7 +56,15 @@ export class ServiceKeyStore {
       revoked_at: null,
       last_used_at: null,
     };
-    await this.db('service_keys').insert(row);
+    await this.db.transaction(async (trx) => {
+      await trx('service_keys').insert(row);
+      // The prefix only (what listings show): never the key or its hash.
+      await recordAudit(trx, {
+        type: 'service_key.created',
+        target: { type: 'service_key', id: row.id },
+        data: { client_id: clientId, prefix: row.prefix },
+      });
+    });
     return { key, serviceKey: toServiceKey(row) };
   }
 
@@ -67,11 +76,21 @@ export class ServiceKeyStore {
   }
 
   async revoke(id: string): Promise<boolean> {
-    const updated = await this.db('service_keys')
-      .where('id', id)
-      .whereNull('revoked_at')
-      .update({ revoked_at: new Date() });
-    return updated > 0;
+    return this.db.transaction(async (trx) => {
+      const rows: Pick<ServiceKeyRow, 'client_id' | 'prefix'>[] = await trx('service_keys')
+        .where('id', id)
+        .whereNull('revoked_at')
+        .update({ revoked_at: new Date() })
+        .returning(['client_id', 'prefix']);
+      const revoked = rows[0];
+      if (revoked)
+        await recordAudit(trx, {
+          type: 'service_key.revoked',
+          target: { type: 'service_key', id },
+          data: { client_id: revoked.client_id, prefix: revoked.prefix },
+        });
+      return Boolean(revoked);
+    });
   }
 
   /** The client a presented key belongs to, or null for an unknown or revoked key. */

@@ -4,6 +4,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
+import { recordAudit } from '../audit/record';
 import type { Database } from '../db/database';
 import { isStorableText } from '../db/text';
 import { verifyDjangoHash } from '../security/django-hashes';
@@ -87,6 +88,14 @@ export function publicMetadata(client: StoredClient): Omit<StoredClient, 'client
   return rest;
 }
 
+/** The names of the metadata fields whose values differ (compared as JSON). */
+function changedFields(before: StoredClient, after: StoredClient): string[] {
+  const a = before as Record<string, unknown>;
+  const b = after as Record<string, unknown>;
+  const names = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...names].filter((name) => JSON.stringify(a[name]) !== JSON.stringify(b[name])).sort();
+}
+
 export class ClientStore {
   /**
    * Off until the owner says notifications are heard (setEnabled): a process that cannot hear other
@@ -128,15 +137,37 @@ export class ClientStore {
     }
   }
 
+  /**
+   * Records an upsert's event in its transaction: client.created for a new client, client.updated
+   * with the names of the metadata fields that changed (never their values: one is the secret).
+   */
+  private static async recordSave(trx: Database, before: StoredClient | null, after: StoredClient) {
+    const target = { type: 'client', id: after.client_id } as const;
+    if (!before) return void (await recordAudit(trx, { type: 'client.created', target }));
+    const fields = changedFields(before, after);
+    if (fields.length) await recordAudit(trx, { type: 'client.updated', target, data: { fields } });
+  }
+
+  private static async current(trx: Database, clientId: string): Promise<StoredClient | null> {
+    const row = await trx<ClientRow>('clients')
+      .select('metadata')
+      .where('client_id', clientId)
+      .forUpdate()
+      .first();
+    return row ? withScope({ ...row.metadata, client_id: clientId }) : null;
+  }
+
   /** Inserts or replaces a client's metadata. */
   async save(client: StoredClient): Promise<void> {
     const metadata = withScope(client);
-    await this.write(metadata.client_id, (trx) =>
-      trx('clients')
+    await this.write(metadata.client_id, async (trx) => {
+      const before = await ClientStore.current(trx, metadata.client_id);
+      await trx('clients')
         .insert({ client_id: metadata.client_id, metadata: JSON.stringify(metadata) })
         .onConflict('client_id')
-        .merge({ metadata: JSON.stringify(metadata), updated_at: new Date() }),
-    );
+        .merge({ metadata: JSON.stringify(metadata), updated_at: new Date() });
+      await ClientStore.recordSave(trx, before, metadata);
+    });
   }
 
   /**
@@ -148,12 +179,14 @@ export class ClientStore {
   async saveWithSecretHash(client: StoredClient, secretHash: string | null): Promise<void> {
     const metadata = withScope(client);
     const row = { metadata: JSON.stringify(metadata), secret_hash: secretHash };
-    await this.write(metadata.client_id, (trx) =>
-      trx('clients')
+    await this.write(metadata.client_id, async (trx) => {
+      const before = await ClientStore.current(trx, metadata.client_id);
+      await trx('clients')
         .insert({ client_id: metadata.client_id, ...row })
         .onConflict('client_id')
-        .merge({ ...row, updated_at: new Date() }),
-    );
+        .merge({ ...row, updated_at: new Date() });
+      await ClientStore.recordSave(trx, before, metadata);
+    });
   }
 
   /**
@@ -190,13 +223,15 @@ export class ClientStore {
   /** Inserts a client; false when the id is taken. */
   async insert(client: StoredClient): Promise<boolean> {
     const metadata = withScope(client);
-    const rows = await this.write(metadata.client_id, (trx) =>
-      trx('clients')
+    const rows = await this.write(metadata.client_id, async (trx) => {
+      const inserted: unknown[] = await trx('clients')
         .insert({ client_id: metadata.client_id, metadata: JSON.stringify(metadata) })
         .onConflict('client_id')
         .ignore()
-        .returning('client_id'),
-    );
+        .returning('client_id');
+      if (inserted.length) await ClientStore.recordSave(trx, null, metadata);
+      return inserted;
+    });
     return rows.length > 0;
   }
 
@@ -227,13 +262,24 @@ export class ClientStore {
     const current = await this.read(clientId);
     if (!current || current.token_endpoint_auth_method === 'none') return null;
     const secret = generateSecret();
-    // A foreign hash of the old secret (an imported one) must not keep verifying it.
-    await this.saveWithSecretHash({ ...current, client_secret: secret }, null);
+    const metadata = withScope({ ...current, client_secret: secret });
+    await this.write(clientId, async (trx) => {
+      // A foreign hash of the old secret (an imported one) must not keep verifying it.
+      await trx('clients')
+        .where('client_id', clientId)
+        .update({ metadata: JSON.stringify(metadata), secret_hash: null, updated_at: new Date() });
+      await recordAudit(trx, { type: 'client.secret_rotated', target: { type: 'client', id: clientId } });
+    });
     return secret;
   }
 
   async delete(clientId: string): Promise<boolean> {
-    return (await this.write(clientId, (trx) => trx('clients').where('client_id', clientId).delete())) > 0;
+    return this.write(clientId, async (trx) => {
+      const deleted = await trx('clients').where('client_id', clientId).delete();
+      if (deleted)
+        await recordAudit(trx, { type: 'client.deleted', target: { type: 'client', id: clientId } });
+      return deleted > 0;
+    });
   }
 
   async list(): Promise<StoredClient[]> {

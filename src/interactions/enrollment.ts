@@ -19,7 +19,7 @@ import { INTERACTION_PATH } from '../oidc/provider';
 import type { RateLimits } from '../security/rate-limits';
 import { stepUrl, type InteractionKit } from './interaction-kit';
 import { withinLoginLimit } from './page-guards';
-import { finishSignIn, holdPendingSignIn, type PendingSignIn } from './sign-in';
+import { finishSignIn, holdPendingSignIn, type PendingSignIn, type SignInTrail } from './sign-in';
 import { redisplayTotpSetup, totpSetupLocals } from './totp-setup';
 import type { TotpEnrollment } from '../accounts/mfa/totp';
 
@@ -29,8 +29,24 @@ export interface Pending {
   account: Account;
 }
 
+/**
+ * Finishes a pending sign-in with its second factor shown: RFC 8176 `otp` for an authenticator
+ * app's code, a recovery code and a newly enrolled app's first code alike (all one-time passwords).
+ */
+export function finishWithOtp(
+  provider: Provider,
+  ctx: Context,
+  interaction: Interaction,
+  held: Pending,
+  trail: SignInTrail,
+): Promise<void> {
+  return finishSignIn(provider, ctx, interaction, held.account.id, [...held.pending.methods, 'otp'], trail);
+}
+
 export interface EnrollmentDeps {
   provider: Provider;
+  /** Where the sign-in the enrollment completes is recorded. */
+  accounts: SignInTrail;
   mfa: Pick<MfaStore, 'startTotp' | 'confirmTotp'>;
   rateLimits: RateLimits;
   proxy: boolean;
@@ -137,7 +153,7 @@ export function createEnrollment(deps: EnrollmentDeps, kit: InteractionKit): Enr
         // Only after the first code activated the factor on this interaction.
         if (!held || !isMultiFactor(signInMethods(held.pending.methods).amr))
           return kit.backToCurrentStep(ctx, interaction);
-        await finishSignIn(provider, ctx, interaction, held.account.id, [...held.pending.methods, 'otp']);
+        await finishWithOtp(provider, ctx, interaction, held, deps.accounts);
       },
     );
   }

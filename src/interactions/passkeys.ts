@@ -40,7 +40,7 @@ import {
   type StaticAsset,
   withinLoginLimit,
 } from './page-guards';
-import { pendingSignIn, signInResult } from './sign-in';
+import { interactionClientId, pendingSignIn, signInResult } from './sign-in';
 import { VIEWS_DIR, type Pages } from './views';
 
 export const PASSKEY_SCRIPT_PATH = '/assets/passkeys.js';
@@ -68,7 +68,7 @@ export interface PasskeyRouteDeps {
     PasskeyCeremonies,
     'registrationOptions' | 'register' | 'authenticationOptions' | 'authenticate' | 'hasPasskeys'
   >;
-  accounts: Pick<AccountStore, 'findById'>;
+  accounts: Pick<AccountStore, 'findById' | 'recordSignedIn'>;
   pages: Pages;
   logger: Logger;
   /** RATE_LIMIT_LOGIN: the verifying posts count with the login form's. */
@@ -183,11 +183,24 @@ export function createPasskeyRouter(deps: PasskeyRouteDeps): Router {
   router.post('passkeySignIn', SIGN_IN_PATH, ...post, limitLogins, async function passkeySignIn(ctx) {
     const at = await loginInteraction(ctx);
     if (!at) return;
-    const result = await passkeys.authenticate('sign_in', at.interaction.uid, bodyOf(ctx));
+    const result = await passkeys.authenticate(
+      'sign_in',
+      at.interaction.uid,
+      bodyOf(ctx),
+      undefined,
+      interactionClientId(at.interaction),
+    );
     if (!result.ok) return refuse(ctx, 400, 'invalid_request', at.t(REFUSAL_MESSAGES[result.reason]));
     if (!(await usableAccount(ctx, at.t, result.accountId))) return;
     logger.info({ accountId: result.accountId, methods: result.methods }, 'signed in with a passkey');
-    const redirect = await signInResult(provider, ctx, at.interaction, result.accountId, result.methods);
+    const redirect = await signInResult(
+      provider,
+      ctx,
+      at.interaction,
+      result.accountId,
+      result.methods,
+      accounts,
+    );
     ctx.body = { redirect };
   });
 
@@ -222,13 +235,18 @@ export function createPasskeyRouter(deps: PasskeyRouteDeps): Router {
         at.interaction.uid,
         bodyOf(ctx),
         pending.accountId,
+        interactionClientId(at.interaction),
       );
       if (!result.ok) return refuse(ctx, 400, 'invalid_request', at.t(REFUSAL_MESSAGES[result.reason]));
       if (!(await usableAccount(ctx, at.t, pending.accountId))) return;
-      const redirect = await signInResult(provider, ctx, at.interaction, pending.accountId, [
-        ...pending.methods,
-        ...result.methods,
-      ]);
+      const redirect = await signInResult(
+        provider,
+        ctx,
+        at.interaction,
+        pending.accountId,
+        [...pending.methods, ...result.methods],
+        accounts,
+      );
       ctx.body = { redirect };
     },
   );

@@ -45,12 +45,13 @@ import {
   withinLoginLimit,
 } from './page-guards';
 import { createSecondFactor } from './second-factor';
+import { interactionClientId } from './sign-in';
 import { STYLESHEET_PATH, type Pages } from './views';
 
 export interface InteractionDeps {
   provider: Provider;
   /** Signs in and looks up the account the interaction is about. */
-  accounts: Pick<AccountStore, 'authenticate' | 'findById'>;
+  accounts: Pick<AccountStore, 'authenticate' | 'findById' | 'recordSignedIn'>;
   /** Remembers what a person allowed a third-party client (accounts/consents.ts). */
   consents: Pick<ConsentStore, 'remember'>;
   pages: Pages;
@@ -182,7 +183,11 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       return renderLogin(ctx, interaction, { username, problem: 'rate_limited' });
     if (!username || !password) return renderLogin(ctx, interaction, { username, problem: 'missing' });
 
-    const outcome = await accounts.authenticate(username, password);
+    // A refusal is recorded in the audit trail by the store (the name, the reason; never the password).
+    const outcome = await accounts.authenticate(username, password, {
+      method: 'password',
+      clientId: interactionClientId(interaction),
+    });
     if (!outcome.ok) {
       if (outcome.reason === 'locked') setRetryAfter(ctx, outcome.lockedUntil);
       return renderLogin(ctx, interaction, { username, problem: outcome.reason });

@@ -22,14 +22,21 @@ import { bodyOf } from '../http/body';
 import { INTERACTION_PATH } from '../oidc/provider';
 import { STEP_UP_REASONS } from '../oidc/step-up';
 import type { RateLimits } from '../security/rate-limits';
-import { createEnrollment, type Pending } from './enrollment';
+import { createEnrollment, finishWithOtp, type Pending } from './enrollment';
 import { setRetryAfter, stepUrl, type InteractionKit } from './interaction-kit';
 import { withinLoginLimit } from './page-guards';
-import { finishSignIn, holdPendingSignIn, pendingSignIn, secondFactorStep } from './sign-in';
+import {
+  finishSignIn,
+  firstFactorName,
+  holdPendingSignIn,
+  interactionClientId,
+  pendingSignIn,
+  secondFactorStep,
+} from './sign-in';
 
 export interface SecondFactorDeps {
   provider: Provider;
-  accounts: Pick<AccountStore, 'findById'>;
+  accounts: Pick<AccountStore, 'findById' | 'recordSignedIn'>;
   mfa: Pick<MfaStore, 'hasSecondFactor' | 'verifyCode' | 'startTotp' | 'confirmTotp' | 'passkeys'>;
   /** MFA_REQUIRED_ROLES. */
   mfaRequiredRoles: readonly string[];
@@ -131,7 +138,7 @@ export function createSecondFactor(deps: SecondFactorDeps, kit: InteractionKit):
     account: Pick<Account, 'id' | 'roles'>,
   ) {
     const step = await secondFactorStep(policy, account, interaction);
-    if (step === 'none') return finishSignIn(provider, ctx, interaction, account.id, ['pwd']);
+    if (step === 'none') return finishSignIn(provider, ctx, interaction, account.id, ['pwd'], accounts);
     await holdPendingSignIn(interaction, account.id, ['pwd']);
     // The second step is shown by the interaction's own URL, so a reload shows it again.
     kit.backToCurrentStep(ctx, interaction);
@@ -172,7 +179,11 @@ export function createSecondFactor(deps: SecondFactorDeps, kit: InteractionKit):
         const body = bodyOf(ctx);
         const code = typeof body.otp === 'string' ? body.otp.trim() : '';
         if (!code) return renderCodePage(ctx, interaction, held.account, 'missing');
-        const verified = await mfa.verifyCode(held.account, code);
+        // A wrong code is recorded as a refused sign-in (user.sign_in_failed, second_factor).
+        const verified = await mfa.verifyCode(held.account, code, {
+          method: firstFactorName(held.pending.methods),
+          clientId: interactionClientId(interaction),
+        });
         if (!verified.ok) {
           if (verified.reason === 'locked') setRetryAfter(ctx, verified.lockedUntil);
           return renderCodePage(
@@ -182,8 +193,7 @@ export function createSecondFactor(deps: SecondFactorDeps, kit: InteractionKit):
             verified.reason === 'locked' ? 'locked' : 'invalid',
           );
         }
-        // RFC 8176 `otp` for an app's code and a recovery code alike (both one-time passwords).
-        await finishSignIn(provider, ctx, interaction, held.account.id, [...held.pending.methods, 'otp']);
+        await finishWithOtp(provider, ctx, interaction, held, accounts);
       },
     );
     enrollment.register(router, post, pendingOf);

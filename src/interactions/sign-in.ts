@@ -17,7 +17,7 @@ import {
   type Method,
 } from '../accounts/mfa/methods';
 import type { MfaStore } from '../accounts/mfa/store';
-import type { Account } from '../accounts/store';
+import type { Account, AccountStore } from '../accounts/store';
 import { holdInteractionState } from '../oidc/internals';
 
 /** How long a shown first factor waits for the second. */
@@ -102,6 +102,22 @@ export async function secondFactorStep(
   return required ? 'enroll' : 'none';
 }
 
+/** Where a complete sign-in is recorded (AccountStore: last_login_at and the audit trail). */
+export type SignInTrail = Pick<AccountStore, 'recordSignedIn'>;
+
+/** The audit trail's name of a sign-in's first factor (RFC 8176 methods in, a plain word out). */
+export function firstFactorName(methods: readonly Method[]): string {
+  if (methods.includes('pwd')) return 'password';
+  if (methods.some((m) => m === 'hwk' || m === 'swk' || m === 'user')) return 'passkey';
+  return methods.includes('otp') ? 'otp' : 'password';
+}
+
+/** The client that asked for the interaction's sign-in. */
+export function interactionClientId(interaction: Interaction): string | null {
+  const clientId = (interaction.params as Record<string, unknown>).client_id;
+  return typeof clientId === 'string' ? clientId : null;
+}
+
 /** Finishes the login with every method shown; answers with the provider's next step (303). */
 export async function finishSignIn(
   provider: Provider,
@@ -109,8 +125,9 @@ export async function finishSignIn(
   interaction: Interaction,
   accountId: string,
   methods: Method[],
+  trail: SignInTrail,
 ): Promise<void> {
-  const returnTo = await signInResult(provider, ctx, interaction, accountId, methods);
+  const returnTo = await signInResult(provider, ctx, interaction, accountId, methods, trail);
   ctx.status = 303;
   ctx.redirect(returnTo);
 }
@@ -125,13 +142,21 @@ export async function signInResult(
   interaction: Interaction,
   accountId: string,
   methods: Method[],
+  trail: SignInTrail,
 ): Promise<string> {
   const { amr, acr } = signInMethods(methods);
-  return provider.interactionResult(
+  const returnTo = await provider.interactionResult(
     ctx.req,
     ctx.res,
     { login: { accountId, amr, acr: reportedAcr(acr, requestedAcrs(interaction)) } },
     // A login replaces whatever an earlier submission of this interaction said.
     { mergeWithLastSubmission: false },
   );
+  // Once the interaction holds the login: every factor is shown, the sign-in is complete.
+  await trail.recordSignedIn(accountId, {
+    method: firstFactorName(methods),
+    clientId: interactionClientId(interaction),
+    amr,
+  });
+  return returnTo;
 }

@@ -176,7 +176,8 @@ export class KnexAdapter implements Adapter {
     if (!isStorableText(id)) return undefined;
     const row = await sharedFind(this.model, id, () => this.batch.find(this.model, id));
     // A consumed refresh token presented again: a retry within the grace window ends here.
-    if (row?.consumed_at && this.model === 'RefreshToken') await currentRotation()?.onConsumedFind(id);
+    if (row?.consumed_at && this.model === 'RefreshToken')
+      await currentRotation()?.onConsumedFind(id, row.payload);
     return toPayload(row);
   }
 

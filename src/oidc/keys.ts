@@ -6,6 +6,7 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { recordAudit } from '../audit/record';
 import type { Database } from '../db/database';
 import { SecretBox } from '../security/secret-box';
 
@@ -104,17 +105,28 @@ export class KeyStore {
         .update({ status: 'retiring', retire_after: new Date(Date.now() + verifyForSeconds * 1000) });
       const kids: string[] = [];
       for (const alg of SIGNING_ALGS) kids.push(await this.insertKey(trx, alg));
+      // The new key ids and algorithms: public facts (the JWKS shows them), never the material.
+      for (const [i, kid] of kids.entries())
+        await recordAudit(trx, {
+          type: 'key.rotated',
+          target: { type: 'key', id: kid },
+          data: { alg: SIGNING_ALGS[i], verify_for_seconds: verifyForSeconds },
+        });
       return kids;
     });
   }
 
   /** Retires one key now (it leaves the JWKS); an active key cannot be retired this way. */
   async retire(kid: string): Promise<'retired' | 'not_found' | 'active'> {
-    const row = await this.db<KeyRow>('signing_keys').where('kid', kid).first('status');
-    if (!row) return 'not_found';
-    if (row.status === 'active') return 'active';
-    await this.db('signing_keys').where('kid', kid).update({ status: 'retired' });
-    return 'retired';
+    return this.db.transaction(async (trx) => {
+      const row = await trx<KeyRow>('signing_keys').where('kid', kid).forUpdate().first('status');
+      if (!row) return 'not_found';
+      if (row.status === 'active') return 'active';
+      await trx('signing_keys').where('kid', kid).update({ status: 'retired' });
+      if (row.status !== 'retired')
+        await recordAudit(trx, { type: 'key.retired', target: { type: 'key', id: kid } });
+      return 'retired';
+    });
   }
 
   /** Moves retiring keys whose time has passed to retired. */

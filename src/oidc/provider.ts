@@ -35,6 +35,7 @@ import {
   unavailableAsProtocolError,
 } from './unavailable';
 import { rotateRefreshTokensAtomically } from './refresh-rotation';
+import { recordLogouts } from './logout-audit';
 import { recordSessionActivity } from './session-activity';
 import type { ProviderDeps, ProviderExtensions } from './provider-deps';
 
@@ -206,6 +207,7 @@ function useMiddleware(
   }
   provider.use(answerUnauthorizedClient(new Set([...EXTENSION_GRANT_TYPES, TOKEN_EXCHANGE_GRANT])));
   provider.use(recordSessionActivity({ db: deps.db, logger: deps.logger }));
+  provider.use(recordLogouts({ db: deps.db, logger: deps.logger }));
   if (config.djangoCompat) provider.use(addDjangoUsername(deps.accounts));
   if (additions.notFound) provider.use(additions.notFound);
 }

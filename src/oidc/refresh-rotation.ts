@@ -16,6 +16,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
+import type { AdapterPayload } from 'oidc-provider';
+import { recordAudit } from '../audit/record';
 import type { Database } from '../db/database';
 import { wrapGrantHandler, type GrantHandler } from './internals';
 import { commitRotation, findRotatedRefreshToken, isUnusedRefreshToken, type PayloadWrite } from './payloads';
@@ -54,6 +56,8 @@ class SuccessorReplay extends Error {
 export class RotationRequest {
   consumed: string | null = null;
   readonly writes: PayloadWrite[] = [];
+  /** The consumed refresh token presented again (no replay): the library revokes its grant. */
+  reused: AdapterPayload | null = null;
 
   constructor(
     private readonly rotation: RefreshRotation,
@@ -74,13 +78,17 @@ export class RotationRequest {
   }
 
   /** The adapter found the presented token consumed: a retry within the window gets the answer. */
-  async onConsumedFind(id: string): Promise<void> {
+  async onConsumedFind(id: string, payload: AdapterPayload): Promise<void> {
     const body = await this.rotation.replayable(this.ctx, id);
     if (body) throw new SuccessorReplay(body);
+    this.reused = payload;
   }
 }
 
 const requests = new AsyncLocalStorage<RotationRequest>();
+
+/** The detail of the library's answer to a reused refresh token, once it revoked the grant. */
+const REUSE_DETAIL = 'refresh token already used';
 
 /** The refresh_token grant request this code runs in, if any (the adapter defers its writes then). */
 export function currentRotation(): RotationRequest | undefined {
@@ -104,11 +112,33 @@ export class RefreshRotation {
           ctx.body = err.body;
           return;
         }
+        // The library's answer to reuse, once it revoked the grant (lib/actions/grants/refresh_token.js).
+        if (request.reused && err instanceof errors.InvalidGrant && err.error_detail === REUSE_DETAIL)
+          await this.recordReuse(request.reused);
         throw err;
       }
       // An outage at the commit is the provider's 503 temporarily_unavailable, like the adapter's.
       if (request.consumed !== null) await protocolErrors(this.commit(ctx, request.consumed, request.writes));
     };
+  }
+
+  /**
+   * token.reuse_detected (RFC 9700 §4.14.2), after the library revoked the grant: its revocation is
+   * the library's own statements, so the event follows them rather than sharing their transaction.
+   */
+  private async recordReuse(token: AdapterPayload): Promise<void> {
+    const accountId = typeof token.accountId === 'string' ? token.accountId : null;
+    await this.options.db.transaction((trx) =>
+      recordAudit(trx, {
+        type: 'token.reuse_detected',
+        target: { type: 'account', id: accountId },
+        data: {
+          client_id: token.clientId ?? null,
+          grant_id: token.grantId ?? null,
+          grant_revoked: true,
+        },
+      }),
+    );
   }
 
   /** Consumes the old token and writes its successors in one transaction; the loser of a race learns it. */

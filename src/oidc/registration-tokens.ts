@@ -6,9 +6,14 @@
  *
  * A token may register any number of clients until it expires (the library does not consume it);
  * each registration is limited per source (security/client-registration-limit.ts). Its value is its
- * id: it is shown once, to whoever created it, and never logged.
+ * id: it is shown once, to whoever created it, and never logged; the audit trail names it by a
+ * fingerprint (the first 16 hex digits of its SHA-256), which identifies it without revealing it.
+ * The library's adapter writes it outside any transaction of ours, so its event follows the save.
  */
+import { createHash } from 'node:crypto';
 import type { Provider } from 'oidc-provider';
+import { recordAudit } from '../audit/record';
+import type { Database } from '../db/database';
 
 /** One day, unless told otherwise: a token that is forgotten does not keep registration open. */
 export const DEFAULT_REGISTRATION_TOKEN_TTL = 86_400;
@@ -21,9 +26,14 @@ export interface RegistrationToken {
   expiresAt: Date;
 }
 
+/** How the audit trail names a token: never the token itself. */
+export function registrationTokenFingerprint(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 16);
+}
+
 export async function createRegistrationToken(
   provider: Provider,
-  options: { expiresIn?: number } = {},
+  options: { expiresIn?: number; audit?: Database } = {},
 ): Promise<RegistrationToken> {
   const expiresIn = options.expiresIn ?? DEFAULT_REGISTRATION_TOKEN_TTL;
   const { min, max } = REGISTRATION_TOKEN_TTL_RANGE;
@@ -31,5 +41,12 @@ export async function createRegistrationToken(
     throw new RangeError(`expiresIn must be a whole number of seconds from ${min} to ${max}`);
   const iat = new provider.InitialAccessToken({ expiresIn });
   const token = await iat.save();
-  return { token, expiresAt: new Date((iat.exp ?? Math.floor(Date.now() / 1000) + expiresIn) * 1000) };
+  const expiresAt = new Date((iat.exp ?? Math.floor(Date.now() / 1000) + expiresIn) * 1000);
+  if (options.audit)
+    await recordAudit(options.audit, {
+      type: 'registration_token.created',
+      target: { type: 'registration_token', id: registrationTokenFingerprint(token) },
+      data: { expires_at: expiresAt.toISOString() },
+    });
+  return { token, expiresAt };
 }

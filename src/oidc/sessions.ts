@@ -8,6 +8,7 @@
  *
  * Nothing here imports oidc-provider: the statements are the adapter's table's, like payloads.ts.
  */
+import { recordAudit } from '../audit/record';
 import type { Database } from '../db/database';
 import { isStorableText } from '../db/text';
 import { logoutsOfSession, queueLogouts, type PendingLogout } from './backchannel-outbox';
@@ -91,12 +92,13 @@ export class AccountSessions {
   async revoke(accountId: string, id: string): Promise<boolean> {
     if (!isStorableText(id) || id.length > 255) return false;
     return this.db.transaction(async (trx) => {
-      const deleted: { payload: SessionPayload | string }[] = await trx(PAYLOADS_TABLE)
+      const deleted: { payload: SessionPayload | string; uid: string }[] = await trx(PAYLOADS_TABLE)
         .where({ model: 'Session', uid: id, account_id: accountId })
         .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', new Date()))
         .delete()
-        .returning('payload');
+        .returning(['payload', 'uid']);
       if (deleted.length === 0) return false;
+      await recordSessionsEnded(trx, accountId, deleted, 'signed_out');
       await queueLogouts(
         trx,
         deleted.flatMap((row) => logoutsOfSession(accountId, payloadOf(row))),
@@ -131,22 +133,52 @@ async function deleteGrants(trx: Database, accountId: string, grantIds: string[]
 async function endSessions(
   trx: Database,
   accountId: string,
+  reason: SessionEndReason,
   keepUid?: string,
   onlyIds?: string[],
 ): Promise<number> {
   const query = trx(PAYLOADS_TABLE).where({ model: 'Session', account_id: accountId });
   if (keepUid) query.whereRaw('uid is distinct from ?', [keepUid]);
   if (onlyIds) query.whereIn('id', onlyIds);
-  const deleted: { payload: SessionPayload | string; expires_at: Date | null }[] = await query
-    .delete()
-    .returning(['payload', 'expires_at']);
-  // A session already expired owes nothing: it ended when it expired.
+  const deleted: { payload: SessionPayload | string; expires_at: Date | null; uid: string | null }[] =
+    await query.delete().returning(['payload', 'expires_at', 'uid']);
+  // A session already expired owes nothing (and is not ended now): it ended when it expired.
   const now = Date.now();
-  const logouts: PendingLogout[] = deleted
-    .filter((row) => !row.expires_at || new Date(row.expires_at).getTime() > now)
-    .flatMap((row) => logoutsOfSession(accountId, payloadOf(row)));
+  const live = deleted.filter((row) => !row.expires_at || new Date(row.expires_at).getTime() > now);
+  const logouts: PendingLogout[] = live.flatMap((row) => logoutsOfSession(accountId, payloadOf(row)));
   await queueLogouts(trx, logouts);
+  await recordSessionsEnded(trx, accountId, live, reason);
   return deleted.length;
+}
+
+/**
+ * Why a session ended (session.ended's data.reason): `logout` (RP-initiated, or POST /api/logout),
+ * `signed_out` (on the account page or API), `password_changed` (the account's other sessions),
+ * `account_revoked` (a reset or administrator's password, a disabled or deleted account, second
+ * factors reset: that change's own event stands beside it, under the same request id).
+ */
+export type SessionEndReason = 'logout' | 'signed_out' | 'password_changed' | 'account_revoked';
+
+/**
+ * One session.ended per session, in the transaction that deleted it; the target is the session's
+ * uid (stable for its life; never its id, the cookie's value).
+ */
+export async function recordSessionsEnded(
+  trx: Database,
+  accountId: string,
+  sessions: { payload: SessionPayload | string; uid: string | null }[],
+  reason: SessionEndReason,
+): Promise<void> {
+  for (const session of sessions)
+    await recordAudit(trx, {
+      type: 'session.ended',
+      target: { type: 'session', id: session.uid ?? accountId },
+      data: {
+        reason,
+        account_id: accountId,
+        client_ids: Object.keys(payloadOf(session).authorizations ?? {}).sort(),
+      },
+    });
 }
 
 /**
@@ -155,7 +187,7 @@ async function endSessions(
  */
 export async function endSessionsWithLogout(db: Database, accountId: string, ids: string[]): Promise<number> {
   if (ids.length === 0) return 0;
-  return db.transaction((trx) => endSessions(trx, accountId, undefined, ids));
+  return db.transaction((trx) => endSessions(trx, accountId, 'logout', undefined, ids));
 }
 
 /**
@@ -164,7 +196,7 @@ export async function endSessionsWithLogout(db: Database, accountId: string, ids
  * with their logout tokens queued (Back-Channel Logout 1.0). Runs in the caller's transaction.
  */
 export async function revokeAccountStateWithLogout(trx: Database, accountId: string): Promise<number> {
-  const sessions = await endSessions(trx, accountId);
+  const sessions = await endSessions(trx, accountId, 'account_revoked');
   return sessions + (await revokeAccountState(trx, accountId));
 }
 
@@ -180,7 +212,7 @@ export async function revokeAccountStateExcept(
   keep: { sessionUid?: string; grantId?: string },
 ): Promise<number> {
   const { sessionUid, grantId } = keep;
-  const sessions = await endSessions(trx, accountId, sessionUid);
+  const sessions = await endSessions(trx, accountId, 'password_changed', sessionUid);
   const query = trx(PAYLOADS_TABLE).where('account_id', accountId);
   if (sessionUid) query.whereNot((q) => q.where('model', 'Session').andWhere('uid', sessionUid));
   if (grantId) {

@@ -7,13 +7,14 @@
  * X-Service-Key route, MFA_REQUIRED_ROLES, and the browser's authorization code flow.
  */
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { generate } from 'otplib';
 import { ACR_ONE_FACTOR, ACR_TWO_FACTORS } from '../../src/accounts/mfa/methods';
 import { OTP_GRANT } from '../../src/oidc/grants/names';
 import { ADMIN, ALICE, DEMO_SERVICE_KEY, DEMO_WEB, TEST_PASSWORD } from '../support/fixtures';
 import { form, introspect, post, requestOtp, tokenRequest, type HttpAnswer } from '../support/http';
-import { startWebhookReceiver, webhookDelivery, type WebhookReceiver } from '../support/receivers';
+import type { WebhookReceiver } from '../support/receivers';
 import { startTestServer, type TestServer } from '../support/server';
+import { startServerWithHook } from '../support/server-with-hook';
+import { enrollTotp, wrongCode } from '../support/totp';
 import { refresh, type TokenSet } from '../support/tokens';
 import { demoWeb, newBrowser, redeem, signInAndAllow, start } from '../interactions/support/flow';
 
@@ -25,33 +26,18 @@ const SECOND_FACTOR_REQUIRED = {
 
 let node: TestServer;
 let hook: WebhookReceiver;
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  hook = await startWebhookReceiver();
-  node = await startTestServer({
-    env: {
-      ...webhookDelivery(hook),
-      LOCKOUT_MAX_ATTEMPTS: String(LOCKOUT_ATTEMPTS),
-      OTP_RESEND_INTERVAL: '0',
-    },
-  });
+  ({ node, hook, stop } = await startServerWithHook({
+    LOCKOUT_MAX_ATTEMPTS: String(LOCKOUT_ATTEMPTS),
+    OTP_RESEND_INTERVAL: '0',
+  }));
 });
 
-afterAll(async () => {
-  await node?.stop();
-  await hook?.close();
-});
+afterAll(() => stop?.());
 
 let named = 0;
-const now = () => Math.floor(Date.now() / 1000);
-/** The app's code for the step `offset` steps from now (30 s each). */
-const codeAt = (secret: string, offset = 0) => generate({ secret, epoch: now() + offset * 30 });
-
-/** A six-digit code that is none of the app's codes within the window. */
-async function wrongCode(secret: string): Promise<string> {
-  const window = await Promise.all([-1, 0, 1].map((offset) => codeAt(secret, offset)));
-  return ['000000', '111111', '222222', '333333'].find((code) => !window.includes(code))!;
-}
 
 /** A new account with an active authenticator app (enrolled through the store, as the API does). */
 async function enrolledAccount(on: TestServer = node) {
@@ -60,10 +46,7 @@ async function enrolledAccount(on: TestServer = node) {
     username: `mfa-grant-${named}`,
     password: TEST_PASSWORD,
   });
-  const { secret } = (await on.services.mfa.startTotp(account))!;
-  const recoveryCodes = (await on.services.mfa.confirmTotp(account.id, await codeAt(secret)))!;
-  // The current step went into the enrollment; the next one is within the window.
-  return { account, secret, recoveryCodes, next: () => codeAt(secret, 1) };
+  return { account, ...(await enrollTotp(on.services.mfa, account)) };
 }
 
 function passwordGrant(
@@ -268,10 +251,9 @@ describe('MFA_REQUIRED_ROLES=admin', () => {
 
   it('issues an admin with an authenticator app two-factor tokens', async () => {
     const admin = (await strict.services.accounts.findByUsername(ADMIN.username))!;
-    const { secret } = (await strict.services.mfa.startTotp(admin))!;
-    await strict.services.mfa.confirmTotp(admin.id, await codeAt(secret));
+    const { next } = await enrollTotp(strict.services.mfa, admin);
     const res = await passwordGrant(
-      { username: ADMIN.username, password: ADMIN.password, otp: await codeAt(secret, 1) },
+      { username: ADMIN.username, password: ADMIN.password, otp: await next() },
       strict,
     );
     expect(res.status).toBe(200);

@@ -25,7 +25,9 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Database } from '../../db/database';
+import { recordSignInFailed } from '../sign-in-audit';
 import type { Method } from './methods';
+import { recordFactor } from './factor-audit';
 
 /** How long a begun ceremony may take. */
 export const CHALLENGE_TTL_SECONDS = 5 * 60;
@@ -206,21 +208,30 @@ export class PasskeyCeremonies {
     const info = verification.registrationInfo;
     const transports =
       (response as RegistrationResponseJSON).response.transports ?? info.credential.transports;
-    const inserted = (await this.db('webauthn_credentials')
-      .insert({
-        id: info.credential.id,
-        account_id: accountId,
-        public_key: Buffer.from(info.credential.publicKey).toString('base64url'),
-        counter: info.credential.counter,
-        transports: JSON.stringify(Array.isArray(transports) ? transports : []),
-        device_type: info.credentialDeviceType,
-        backed_up: info.credentialBackedUp,
-        name,
-      })
-      // §7.1 step 26: a credential id registered already (to anyone) is refused.
-      .onConflict('id')
-      .ignore()
-      .returning('id')) as { id: string }[];
+    const db = this.db;
+    const inserted = await db.transaction(async (trx) => {
+      const rows = (await trx('webauthn_credentials')
+        .insert({
+          id: info.credential.id,
+          account_id: accountId,
+          public_key: Buffer.from(info.credential.publicKey).toString('base64url'),
+          counter: info.credential.counter,
+          transports: JSON.stringify(Array.isArray(transports) ? transports : []),
+          device_type: info.credentialDeviceType,
+          backed_up: info.credentialBackedUp,
+          name,
+        })
+        // §7.1 step 26: a credential id registered already (to anyone) is refused.
+        .onConflict('id')
+        .ignore()
+        .returning('id')) as { id: string }[];
+      if (rows.length)
+        await recordFactor(trx, 'user.mfa_enrolled', accountId, 'passkey', {
+          type: 'account',
+          id: accountId,
+        });
+      return rows;
+    });
     if (!inserted.length) return { ok: false, reason: 'duplicate' };
     return { ok: true, id: info.credential.id, name };
   }
@@ -250,8 +261,31 @@ export class PasskeyCeremonies {
    * Verifies an assertion (§7.2): the challenge of this purpose and subject, a known credential (of
    * `accountId` when given), the signature, origin and RP ID; then raises the signature counter by a
    * compare-and-set and records the use.
+   *
+   * A refused assertion of a known ceremony is a refused sign-in, recorded in the audit trail
+   * (user.sign_in_failed): `second_factor` at the second step, `invalid_credentials` as the first
+   * factor. A missing challenge or a malformed response showed no credential and is not recorded.
    */
   async authenticate(
+    purpose: Exclude<CeremonyPurpose, 'register'>,
+    subject: string,
+    response: unknown,
+    accountId?: string,
+    clientId?: string | null,
+  ): Promise<AuthenticationResult> {
+    const result = await this.verifyAssertion(purpose, subject, response, accountId);
+    // No credential was shown: no sign-in attempt to record.
+    const NOT_SHOWN: readonly CeremonyRefusal[] = ['no_challenge', 'invalid_response'];
+    if (!result.ok && !NOT_SHOWN.includes(result.reason))
+      await recordSignInFailed(
+        this.db,
+        purpose === 'second_factor' ? 'second_factor' : 'invalid_credentials',
+        { method: 'passkey', clientId, ...(purpose === 'second_factor' && accountId ? { accountId } : {}) },
+      );
+    return result;
+  }
+
+  private async verifyAssertion(
     purpose: Exclude<CeremonyPurpose, 'register'>,
     subject: string,
     response: unknown,

@@ -87,7 +87,8 @@ export class RecoveryCodes {
     return Number(row?.count ?? 0);
   }
 
-  async removeAll(accountId: string, trx: Database = this.db): Promise<void> {
-    await trx('mfa_recovery_codes').where('account_id', accountId).delete();
+  /** Returns how many codes went. */
+  async removeAll(accountId: string, trx: Database = this.db): Promise<number> {
+    return trx('mfa_recovery_codes').where('account_id', accountId).delete();
   }
 }

@@ -12,7 +12,9 @@ import type { Database } from '../../db/database';
 import { SecretBox } from '../../security/secret-box';
 import type { RevokeAccountState } from '../store';
 import type { LoginThrottle } from '../throttle';
+import { recordSignInFailed, type SignInAttempt } from '../sign-in-audit';
 import { usernameKey } from '../username';
+import { recordFactor } from './factor-audit';
 import { RecoveryCodes } from './recovery-codes';
 import { TotpFactors, type TotpEnrollment, type TotpFactor } from './totp';
 
@@ -123,7 +125,9 @@ export class MfaStore {
   async confirmTotp(accountId: string, code: string): Promise<string[] | null> {
     return this.db.transaction(async (trx) => {
       if (!(await this.totp.check(accountId, code, 'pending', trx))) return null;
-      return this.recoveryCodes.replace(accountId, trx);
+      const codes = await this.recoveryCodes.replace(accountId, trx);
+      await recordFactor(trx, 'user.mfa_enrolled', accountId, 'totp', { type: 'account', id: accountId });
+      return codes;
     });
   }
 
@@ -143,23 +147,46 @@ export class MfaStore {
    * under the name's second-factor key, which only a right code takes back. The second count is what
    * stops a guesser who has the password: the right password before each code would otherwise take
    * the name's count back every time (LoginThrottle.succeed), and codes could be tried without end.
+   *
+   * `attempt`: this is the second step of a sign-in, whose refusal the audit trail records
+   * (user.sign_in_failed, reason second_factor or locked), in the transaction that counts it.
    */
-  async verifyCode(account: { id: string; username: string }, code: string): Promise<SecondFactorResult> {
+  async verifyCode(
+    account: { id: string; username: string },
+    code: string,
+    attempt?: SignInAttempt,
+  ): Promise<SecondFactorResult> {
     const key = usernameKey(account.username);
     if (!key) return { ok: false, reason: 'invalid_code' };
+    const refused = (reason: 'second_factor' | 'locked', trx: Database = this.db) =>
+      attempt
+        ? recordSignInFailed(trx, reason, { ...attempt, username: account.username, accountId: account.id })
+        : undefined;
     const codesKey = this.secondFactorKey(key);
     const reservation = await this.throttle.reserve(key);
-    if (!reservation.ok) return { ok: false, reason: 'locked', lockedUntil: reservation.lockedUntil };
+    if (!reservation.ok) {
+      await refused('locked');
+      return { ok: false, reason: 'locked', lockedUntil: reservation.lockedUntil };
+    }
     // Refused here, the name's attempt stays counted (the safe side, as for a process that died).
     const codes = await this.throttle.reserve(codesKey);
-    if (!codes.ok) return { ok: false, reason: 'locked', lockedUntil: codes.lockedUntil };
+    if (!codes.ok) {
+      await refused('locked');
+      return { ok: false, reason: 'locked', lockedUntil: codes.lockedUntil };
+    }
     const kind = await this.checkCode(account.id, code);
     if (!kind) {
-      const nameLocked = await this.throttle.fail(key, reservation);
-      const codesLocked = await this.throttle.fail(codesKey, codes);
-      const lockedUntil = codesLocked
-        ? await this.lockNameFor(key, codesKey, nameLocked ?? codesLocked)
-        : nameLocked;
+      const lockedUntil = await this.db.transaction(async (trx) => {
+        const now = new Date();
+        const nameLocked = await this.throttle.fail(key, reservation, now, trx);
+        const codesLocked = await this.throttle.fail(codesKey, codes, now, trx);
+        await refused('second_factor', trx);
+        if (!codesLocked) return nameLocked;
+        // Locked once: a name the count of its wrong passwords locked already keeps that lock.
+        return nameLocked
+          ? (await this.throttle.reset(codesKey, trx), nameLocked)
+          : this.lockNameFor(key, codesKey, codesLocked, trx);
+      });
       return lockedUntil
         ? { ok: false, reason: 'locked', lockedUntil }
         : { ok: false, reason: 'invalid_code' };
@@ -186,9 +213,9 @@ export class MfaStore {
    * and an administrator's unlock of the name opens it all; the second-factor count starts again, as
    * the name's own does after a lock.
    */
-  private async lockNameFor(key: string, codesKey: string, until: Date): Promise<Date> {
-    await this.throttle.lock(key, until);
-    await this.throttle.reset(codesKey);
+  private async lockNameFor(key: string, codesKey: string, until: Date, trx?: Database): Promise<Date> {
+    await this.throttle.lock(key, until, new Date(), trx);
+    await this.throttle.reset(codesKey, trx);
     return until;
   }
 
@@ -207,7 +234,10 @@ export class MfaStore {
       if (!verified.ok) return verified;
     }
     await this.db.transaction(async (trx) => {
-      await this.totp.remove(account.id, trx);
+      // A pending enrollment (never confirmed) was no second factor: its removal is no event.
+      const removed = await this.totp.remove(account.id, trx);
+      if (removed && factor.status === 'active')
+        await recordFactor(trx, 'user.mfa_removed', account.id, 'totp');
       await this.dropRecoveryCodesIfLast(account.id, trx);
     });
     return 'removed';
@@ -219,7 +249,10 @@ export class MfaStore {
       const deleted = await trx('webauthn_credentials')
         .where({ account_id: accountId, id: credentialId })
         .delete();
-      if (deleted) await this.dropRecoveryCodesIfLast(accountId, trx);
+      if (deleted) {
+        await recordFactor(trx, 'user.mfa_removed', accountId, 'passkey');
+        await this.dropRecoveryCodesIfLast(accountId, trx);
+      }
       return deleted > 0;
     });
   }
@@ -231,7 +264,8 @@ export class MfaStore {
       .where({ account_id: accountId, status: 'active' })
       .first('account_id');
     const passkey = await trx('webauthn_credentials').where('account_id', accountId).first('id');
-    if (!active && !passkey) await this.recoveryCodes.removeAll(accountId, trx);
+    if (!active && !passkey && (await this.recoveryCodes.removeAll(accountId, trx)))
+      await recordFactor(trx, 'user.mfa_removed', accountId, 'recovery_codes');
   }
 
   /** Ten new recovery codes in place of the old ones; null when the account has no second factor. */
@@ -239,7 +273,12 @@ export class MfaStore {
     return this.db.transaction(async (trx) => {
       await this.recoveryCodes.lock(accountId, trx);
       if (!(await this.hasSecondFactor(accountId, trx))) return null;
-      return this.recoveryCodes.replace(accountId, trx);
+      const codes = await this.recoveryCodes.replace(accountId, trx);
+      await recordFactor(trx, 'user.mfa_enrolled', accountId, 'recovery_codes', {
+        type: 'account',
+        id: accountId,
+      });
+      return codes;
     });
   }
 
@@ -249,12 +288,15 @@ export class MfaStore {
    */
   async reset(accountId: string): Promise<boolean> {
     return this.db.transaction(async (trx) => {
-      const removed =
-        (await trx('mfa_totp').where('account_id', accountId).delete()) +
-        (await trx('webauthn_credentials').where('account_id', accountId).delete()) +
-        (await trx('mfa_recovery_codes').where('account_id', accountId).delete());
+      const totp = await trx('mfa_totp').where('account_id', accountId).delete();
+      const passkeys = await trx('webauthn_credentials').where('account_id', accountId).delete();
+      const codes = await trx('mfa_recovery_codes').where('account_id', accountId).delete();
       await this.revokeState(trx, accountId);
-      return removed > 0;
+      // By whoever reset them (the context's actor: an administrator, the CLI), one event per factor.
+      if (totp) await recordFactor(trx, 'user.mfa_removed', accountId, 'totp');
+      if (passkeys) await recordFactor(trx, 'user.mfa_removed', accountId, 'passkey');
+      if (codes) await recordFactor(trx, 'user.mfa_removed', accountId, 'recovery_codes');
+      return totp + passkeys + codes > 0;
     });
   }
 }

@@ -6,6 +6,7 @@
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
 import type { Config } from '../../config';
+import type { Database } from '../../db/database';
 import { GatehouseError } from '../../errors';
 import { createRegistrationToken as saveRegistrationToken } from '../../oidc/registration-tokens';
 import { createRegistrationTokenBody } from '../registration-token-schemas';
@@ -14,6 +15,8 @@ import { validateBody } from '../validation';
 export interface RegistrationTokenDeps {
   provider: Provider;
   config: Pick<Config, 'clientRegistration'>;
+  /** Where the token's creation is recorded (registration_token.created). */
+  db: Database;
 }
 
 export function createRegistrationToken(deps: RegistrationTokenDeps) {
@@ -25,10 +28,10 @@ export function createRegistrationToken(deps: RegistrationTokenDeps) {
         409,
         'client registration is off (CLIENT_REGISTRATION=off): no token would be accepted',
       );
-    const { token, expiresAt } = await saveRegistrationToken(
-      deps.provider,
-      body.expires_in === undefined ? {} : { expiresIn: body.expires_in },
-    );
+    const { token, expiresAt } = await saveRegistrationToken(deps.provider, {
+      audit: deps.db,
+      ...(body.expires_in === undefined ? {} : { expiresIn: body.expires_in }),
+    });
     ctx.status = 201;
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { token, expires_at: expiresAt.toISOString() };

@@ -40,6 +40,7 @@ export async function clientRegistrationTokenCreate(
   const provider = new Provider(config.issuer, buildConfiguration(config, { ...services, keys }));
   const { token, expiresAt } = await createRegistrationToken(provider, {
     expiresIn: options.expiresIn ?? DEFAULT_TTL,
+    audit: services.db,
   });
   ctx.out.note('The registration token is shown only this once: store it now.');
   if (config.clientRegistration === 'open')

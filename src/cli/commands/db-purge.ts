@@ -1,6 +1,7 @@
 /**
- * `gatehouse db purge`: deletes expired tokens, sessions, interactions and codes, and stale sign-in
- * throttling rows, in batches (each its own short transaction, so servers keep running). A progress
+ * `gatehouse db purge`: deletes expired tokens, sessions, interactions and codes, stale sign-in
+ * throttling rows, audit events older than AUDIT_RETENTION days and long-settled webhook deliveries,
+ * in batches (each its own short transaction, so servers keep running). A progress
  * bar on a terminal, one plain line otherwise.
  */
 import { InvalidArgumentError, type Command } from 'commander';
@@ -32,6 +33,7 @@ export async function dbPurge(ctx: CommandContext, options: { batchSize: number 
   bar?.start(options.batchSize, 0, { table: '' });
   const deleted = await purgeOnce(db, {
     batchSize: options.batchSize,
+    auditRetentionDays: ctx.config.audit.retentionDays,
     onBatch(table, count) {
       perTable[table] = (perTable[table] ?? 0) + count;
       shown += count;
@@ -66,6 +68,7 @@ export function register(parent: Command): void {
       'after',
       `
 Servers also purge on their own every PURGE_INTERVAL seconds; one node purges at a time.
+Audit events are kept AUDIT_RETENTION days (default 90).
 
 Examples:
   $ gatehouse db purge

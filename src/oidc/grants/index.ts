@@ -41,7 +41,7 @@ export function registerGrants(provider: Provider, deps: GrantDeps): void {
   );
   provider.registerGrantType(
     otp.grantType,
-    unavailableAsProtocolError(otp.createHandler(provider, deps.otps, scopes, deps)),
+    unavailableAsProtocolError(otp.createHandler(provider, deps.otps, deps.accounts, scopes, deps)),
     otp.parameters,
   );
   provider.registerGrantType(

@@ -51,7 +51,9 @@ export function createHandler(
   return async function passwordGrantHandler(ctx: KoaContextWithOIDC): Promise<void> {
     await refuseOverTokenLimit(ctx, limits);
     const { username, password } = requireParams(ctx, ['username', 'password']);
-    const result = await deps.accounts.authenticate(username, password);
+    const attempt = { method: 'password', clientId: ctx.oidc.client?.clientId ?? null };
+    // Refusals are recorded in the audit trail by the stores (never the password or the code).
+    const result = await deps.accounts.authenticate(username, password, attempt);
     if (!result.ok) {
       // One answer for unknown user, wrong password, locked and disabled (no user enumeration);
       // the reason goes to the provider's events, not to the client.
@@ -62,14 +64,17 @@ export function createHandler(
       const otp = ctx.oidc.params?.otp;
       if (typeof otp !== 'string' || !otp) throw secondFactorRequired('no otp');
       // A wrong code counts towards the account's lockout, as a wrong password does.
-      const verified = await deps.mfa.verifyCode(result.account, otp);
+      const verified = await deps.mfa.verifyCode(result.account, otp, attempt);
       if (!verified.ok) throw secondFactorRequired(`otp refused (${verified.reason})`);
       shown.push('otp');
     }
+    const signIn = signInMethods(shown);
     await issueTokensForAccount(ctx, provider, result.account, {
       gty: grantType,
-      signIn: signInMethods(shown),
+      signIn,
       scopes: grantedScopes(ctx, scopes, result.account),
     });
+    // Once the tokens are issued: a sign-in whose issuing failed gave the client nothing.
+    await deps.accounts.recordSignedIn(result.account.id, { ...attempt, amr: signIn.amr });
   };
 }
