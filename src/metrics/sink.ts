@@ -9,6 +9,8 @@ export type OtpRequestResult = 'sent' | 'throttled' | 'unknown_user' | 'disabled
 export type DeliveryResult = 'delivered' | 'failed' | 'retried' | 'dead';
 
 export interface MetricsSink {
+  /** One answered HTTP request, by method, route TEMPLATE (never the raw path) and status. */
+  httpRequest(method: string, route: string, status: number, seconds: number): void;
   /** An audit event committed: sign-ins, lockouts and refresh-token reuse are counted from these. */
   auditEvent(type: AuditEventType, data: Readonly<Record<string, unknown>>): void;
   /** A request refused by one of the rate limits (security/rate-limits.ts), by the limit's name. */

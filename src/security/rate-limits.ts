@@ -14,6 +14,7 @@ import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import type { Database } from '../db/database';
 import { foldUsername } from '../accounts/username';
+import { currentMetrics } from '../audit/context';
 
 export const RATE_LIMITS_TABLE = 'rate_limits';
 
@@ -86,7 +87,9 @@ export function knexStoreClient(db: Database) {
 
 const ALLOWED: RateLimitVerdict = { ok: true };
 
-function refused(msBeforeNext: number): RateLimitVerdict {
+function refused(kind: RateLimitKind, msBeforeNext: number): RateLimitVerdict {
+  // Counted by the limit's name (gatehouse_rate_limited_total), for the node serving the request.
+  currentMetrics()?.rateLimited(kind);
   // Retry-After is whole seconds (RFC 9110 §10.2.3); never 0, which would invite an immediate retry.
   return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)) };
 }
@@ -121,7 +124,7 @@ export function createRateLimits(db: Database, limits: Config['rateLimits']): Ra
         return ALLOWED;
       } catch (err) {
         // The library rejects with a RateLimiterRes when over the limit, with an Error when the store failed.
-        if (err instanceof RateLimiterRes) return refused(err.msBeforeNext);
+        if (err instanceof RateLimiterRes) return refused(kind, err.msBeforeNext);
         throw err;
       }
     },
@@ -129,7 +132,7 @@ export function createRateLimits(db: Database, limits: Config['rateLimits']): Ra
       const limiter = limiters.get(kind);
       if (!limiter) return ALLOWED;
       const res = await limiter.get(key);
-      return res && res.remainingPoints <= 0 ? refused(res.msBeforeNext) : ALLOWED;
+      return res && res.remainingPoints <= 0 ? refused(kind, res.msBeforeNext) : ALLOWED;
     },
     async refund(kind, key) {
       await limiters.get(kind)?.reward(key);

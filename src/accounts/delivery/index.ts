@@ -4,6 +4,7 @@
  * account's address, `disabled` sends nothing. A delivery runs after the answer to the caller and a
  * failure is only logged, so neither its time nor its outcome tells the caller anything.
  */
+import { currentMetrics } from '../../audit/context';
 import type { Config } from '../../config';
 import type { Logger } from '../../log';
 import type { IssuedOtp } from '../otp';
@@ -73,9 +74,11 @@ export function createOtpDelivery(config: Config['otp'], logger: Logger): OtpDel
 export function deliverInBackground(delivery: OtpDelivery, otp: IssuedOtp, logger: Logger): Promise<void> {
   return delivery.send(otp).then(
     () => {
+      currentMetrics()?.otpDelivered(delivery.method, 'delivered');
       logger.info({ username: otp.account.username, delivery: delivery.method }, 'one-time code delivered');
     },
     (err: unknown) => {
+      currentMetrics()?.otpDelivered(delivery.method, 'failed');
       logger.error(
         { err, username: otp.account.username, delivery: delivery.method },
         'one-time code delivery failed',
@@ -93,9 +96,11 @@ export function deliverLinkInBackground(
   const about = { event: link.event, username: link.to.username, delivery: delivery.method };
   return delivery.sendLink(link).then(
     () => {
+      currentMetrics()?.otpDelivered(delivery.method, 'delivered');
       logger.info(about, 'link delivered');
     },
     (err: unknown) => {
+      currentMetrics()?.otpDelivered(delivery.method, 'failed');
       logger.error({ err, ...about }, 'link delivery failed');
     },
   );
