@@ -14,6 +14,8 @@ import { errorHandler } from './http/errors';
 import type { ShutdownState } from './http/drain';
 import { checkHost } from './http/host';
 import { requestContext } from './http/request-context';
+import { ANSWERED_BY_PROVIDER, requestMetrics } from './http/request-metrics';
+import { providerRouteLabels } from './metrics/route-labels';
 import { securityHeaders } from './http/security-headers';
 import type { Logger } from './log';
 import type { MetricsSink } from './metrics/sink';
@@ -56,6 +58,8 @@ function healthRouter(db: Database, shutdown?: ShutdownState): Router {
 export function createApp(config: Config, deps: AppDeps): Koa {
   const app = new Koa({ proxy: config.proxy, keys: deps.cookieKeys });
   app.silent = true;
+  // Outermost, so it times and counts every answer: Gatehouse's, the provider's, the errors'.
+  if (deps.metrics) app.use(requestMetrics(deps.metrics, providerRouteLabels(deps.provider)));
   // The request's id, source and actor, for the audit trail and the metrics of everything below.
   app.use(requestContext({ proxy: config.proxy, ...(deps.metrics ? { metrics: deps.metrics } : {}) }));
   app.use(securityHeaders({ hsts: config.issuer.startsWith('https://') }));
@@ -73,6 +77,7 @@ export function createApp(config: Config, deps: AppDeps): Koa {
   app.use(async function delegateToProvider(ctx) {
     // The provider answers everything else, 404s included, with its own OAuth error format.
     ctx.respond = false;
+    ctx.state[ANSWERED_BY_PROVIDER] = true;
     await providerCallback(ctx.req, ctx.res);
   });
   return app;

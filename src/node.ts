@@ -3,7 +3,8 @@
  *
  * - Built once, for the life of the node: the database (migrated, the demo data on a first start),
  *   the stores, the client-change listener, the OTP delivery (an SMTP transport), the page renderer,
- *   the routers that need no provider, the HTTP server, and the jobs (purge, key refresh).
+ *   the routers that need no provider, the HTTP server, the metrics (and their METRICS_PORT
+ *   server), and the jobs (purge, key refresh, the metrics sampler).
  * - Built per key material: the provider (its configuration, grants and middleware, oidc/provider.ts),
  *   the routers that call it, and the Koa host around it. A key rotation replaces those and nothing
  *   else; requests already running finish on the provider they started with.
@@ -24,6 +25,8 @@ import { listenForClientChanges, type ClientChangeListener } from './clients/not
 import type { Config } from './config';
 import type { DatabaseOptions } from './db/database';
 import { ConnectionDrain, type ShutdownState } from './http/drain';
+import { metricsRouter } from './http/metrics-route';
+import { startMetricsServer, type MetricsServer } from './http/metrics-server';
 import {
   accountPageGuard,
   accountRouter,
@@ -39,8 +42,11 @@ import {
 } from './interactions';
 import { startBackchannelLogoutJob } from './jobs/backchannel-logout';
 import { startKeyRefreshJob } from './jobs/key-refresh';
+import { startMetricsSampler } from './jobs/metrics-sampler';
 import { startPurgeJob } from './jobs/purge';
+import { startWebhookJob } from './jobs/webhooks';
 import type { Logger } from './log';
+import { NodeMetrics } from './metrics/registry';
 import { authorizationPostRouter } from './oidc/authorization-post';
 import { createProvider } from './oidc/provider';
 import {
@@ -63,6 +69,10 @@ export interface RunningNode {
   delivery: OtpDelivery;
   /** The reset, verification, sign-up and invitation links, sent through the delivery. */
   links: LinkServices;
+  /** The node's Prometheus metrics (GET /metrics with METRICS_TOKEN, or on METRICS_PORT). */
+  metrics: NodeMetrics;
+  /** http://127.0.0.1:<port> of the METRICS_PORT server, when it runs. */
+  metricsUrl: string | null;
   /** Checks the database for rotated keys now and rebuilds the provider if they changed. */
   refreshKeys(): Promise<boolean>;
   /**
@@ -93,6 +103,10 @@ interface NodeParts {
   /** The routers that need no provider: the authorization POST and the CORS of /api. */
   authorizationPost: Router;
   apiCors: Router;
+  /** One per node: every provider it builds counts into the same registry. */
+  metrics: NodeMetrics;
+  /** GET /metrics on the main port: only with METRICS_TOKEN. */
+  metricsRoute: Router | null;
 }
 
 /** The routers mounted in front of the provider, in order. */
@@ -201,6 +215,11 @@ function hostRouters(parts: NodeParts, provider: Provider): Router[] {
   ];
 }
 
+/** What `grant.success` hands its listeners: the token request's context. */
+interface TokenContext {
+  oidc?: { params?: { grant_type?: unknown }; client?: { clientId: string } };
+}
+
 /** The provider and the request handler of the current key material: what a rotation replaces. */
 async function bindProvider(
   parts: NodeParts,
@@ -233,13 +252,21 @@ async function bindProvider(
       notFound: notFoundPage(pages),
     },
   );
+  // A successful token response, by grant and client (oidc-provider's `grant.success`, emitted once
+  // per token endpoint success). A new provider gets its one listener; the old one goes with it.
+  provider.on('grant.success', function countTokenIssued(ctx: TokenContext) {
+    const grantType = ctx.oidc?.params?.grant_type;
+    if (typeof grantType === 'string')
+      parts.metrics.tokenIssued(grantType, ctx.oidc?.client?.clientId ?? 'none');
+  });
   const app = createApp(config, {
     db,
     provider,
     logger,
     cookieKeys: keys.cookieKeys,
-    routers: hostRouters(parts, provider),
+    routers: [...(parts.metricsRoute ? [parts.metricsRoute] : []), ...hostRouters(parts, provider)],
     shutdown: parts.shutdown,
+    metrics: parts.metrics,
   });
   return { provider, handler: app.callback() };
 }
@@ -259,6 +286,7 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
   const { db, logger } = services;
   let clientChanges: ClientChangeListener | undefined;
   let delivery: OtpDelivery | undefined;
+  let metricsServer: MetricsServer | undefined;
   try {
     const seeded = await seedDemoIfEmpty(services);
     clientChanges = await listenForClientChanges(db, services.clients.cache, logger);
@@ -269,6 +297,8 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
     const drain = new ConnectionDrain({
       idleGraceMs: Math.min(1000, (config.shutdownTimeoutSeconds * 1000) / 4),
     });
+    const metrics = new NodeMetrics();
+    metrics.watchPool(db);
     const parts: NodeParts = {
       services,
       delivery,
@@ -277,6 +307,8 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
       shutdown: drain,
       authorizationPost: authorizationPostRouter(),
       apiCors: createApiCorsRouter(config.api.corsOrigins),
+      metrics,
+      metricsRoute: config.metrics.token ? metricsRouter(metrics, config.metrics.token) : null,
     };
     let current = await bindProvider(parts);
 
@@ -285,6 +317,9 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
     // Keep-alive sockets must not hold a graceful shutdown open for long.
     server.keepAliveTimeout = 5000;
     drain.track(server);
+    // METRICS_PORT: the same text without a token, on the loopback address only. Before the main
+    // port, so a taken METRICS_PORT fails the start with nothing else listening yet.
+    if (config.metrics.port !== null) metricsServer = await startMetricsServer(metrics, config.metrics.port);
     const url = await listen(server, config);
 
     /** Rebuilds the provider when another node (or the CLI) rotated or retired keys. */
@@ -299,7 +334,15 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
     }
 
     const jobs = [
-      startPurgeJob({ db, logger, intervalSeconds: config.purgeIntervalSeconds }),
+      // oidc_payloads rows and key ages: queries, so sampled on a timer, never per scrape.
+      startMetricsSampler({ db, metrics, logger }),
+      startPurgeJob({
+        db,
+        logger,
+        intervalSeconds: config.purgeIntervalSeconds,
+        auditRetentionDays: config.audit.retentionDays,
+        metrics,
+      }),
       startKeyRefreshJob({
         refresh: refreshKeys,
         logger,
@@ -313,6 +356,15 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
         timeoutMs: config.backchannelLogout.timeoutMs,
         retries: config.backchannelLogout.retries,
       }),
+      // Event webhooks from the outbox (Standard Webhooks); stopping waits for the deliveries in flight.
+      startWebhookJob({
+        db,
+        logger,
+        secretKey: config.secretKey,
+        timeoutMs: config.webhooks.timeoutMs,
+        retries: config.webhooks.retries,
+        metrics,
+      }),
     ];
     let closing: Promise<void> | undefined;
     return {
@@ -325,6 +377,8 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
       seeded,
       delivery: parts.delivery,
       links: parts.links,
+      metrics,
+      metricsUrl: metricsServer?.url ?? null,
       refreshKeys,
       get requestsInFlight() {
         return drain.requestsInFlight;
@@ -334,7 +388,9 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
         closing ??= (async () => {
           // Both in the caller's turn: the timers stop and the listener closes before anything else.
           const jobsStopped = Promise.all(jobs.map((job) => job.stop()));
+          const metricsClosed = metricsServer?.close();
           await drain.drain();
+          await metricsClosed;
           // What a tick is still doing finishes before the pool closes.
           await jobsStopped;
           // The links requests started (sent after their answers) go out before the delivery closes.
@@ -348,6 +404,7 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
       },
     };
   } catch (err) {
+    await metricsServer?.close();
     await clientChanges?.close();
     delivery?.close();
     await db.destroy();

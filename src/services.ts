@@ -15,6 +15,7 @@ import { MfaStore } from './accounts/mfa/store';
 import { OtpStore } from './accounts/otp';
 import { RoleStore } from './accounts/roles';
 import { AccountStore } from './accounts/store';
+import { WebhookStore } from './audit/webhooks';
 import { ClientStore } from './clients/store';
 import { ServiceKeyStore } from './clients/service-keys';
 import { KnexResourceServerStore, type ResourceServerStore } from './clients/resource-servers';
@@ -49,6 +50,8 @@ export interface Stores {
   rateLimits: RateLimits;
   /** The registry of APIs (RFC 8707 resource indicators): audience, scopes, token format, lifetime. */
   resourceServers: ResourceServerStore;
+  /** Event webhook endpoints (Standard Webhooks) and their outbox: replay, counts, deliveries. */
+  webhooks: WebhookStore;
 }
 
 export interface Services extends Stores {
@@ -86,6 +89,8 @@ export function createStores(config: Config, db: Database): Stores {
     rateLimits: createRateLimits(db, config.rateLimits),
     // RFC 8707 identifiers are https URIs; http ones only outside production (development APIs).
     resourceServers: new KnexResourceServerStore(db, { allowHttp: config.env !== 'production' }),
+    // Receivers get who did what: https in production, but for a receiver on a loopback host.
+    webhooks: new WebhookStore(db, { secretKey: config.secretKey, production: config.env === 'production' }),
   };
 }
 

@@ -11,6 +11,7 @@ import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import type { Provider } from 'oidc-provider';
 import { deliverInBackground, type OtpDelivery } from '../accounts/delivery';
+import { currentMetrics, setActor } from '../audit/context';
 import type { OtpStore } from '../accounts/otp';
 import { MAX_USERNAME_LENGTH } from '../accounts/username';
 import type { ClientStore, StoredClient } from '../clients/store';
@@ -97,6 +98,7 @@ export function createIntegratorRouter(deps: IntegratorDeps): Router {
     const client = clientId ? await deps.clients.findMetadata(clientId) : null;
     if (!client) throw invalidServiceKey('the service key is not valid');
     ctx.state.client = client;
+    setActor({ type: 'client', id: client.client_id });
     await next();
   }
 
@@ -175,6 +177,7 @@ export function createIntegratorRouter(deps: IntegratorDeps): Router {
       // Within the resend interval nothing is created: an impatient client retrying does not use up
       // the name's codes for the hour.
       await deps.rateLimits.refund('otpRequestName', name);
+      currentMetrics()?.otpRequested('throttled');
       throw new GatehouseError(
         'too_many_requests',
         429,
@@ -184,6 +187,8 @@ export function createIntegratorRouter(deps: IntegratorDeps): Router {
     }
     // Sent after answering: the answer's time and content are the same for every name.
     if (result.issued) void deliverInBackground(deps.delivery, result.issued, deps.logger);
+    // Only the metrics tell a code sent from a name no enabled account has; the answer never does.
+    currentMetrics()?.otpRequested(result.issued ? 'sent' : 'unknown_user');
     ctx.status = 202;
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: 'accepted', expires_in: deps.otpTtlSeconds };

@@ -12,6 +12,8 @@ import type { MfaStore } from '../accounts/mfa/store';
 import type { PasswordReset } from '../accounts/password-reset';
 import type { Registration } from '../accounts/registration';
 import type { RoleStore } from '../accounts/roles';
+import type { WebhookStore } from '../audit/webhooks';
+import { AuditLog } from '../audit/query';
 import type { ResourceServerStore } from '../clients/resource-servers';
 import type { AccountStore } from '../accounts/store';
 import type { ServiceKeyStore } from '../clients/service-keys';
@@ -26,12 +28,14 @@ import type { AccountSessions } from '../oidc/sessions';
 import type { RateLimits } from '../security/rate-limits';
 import { getBackchannelLogoutCounts } from './admin/backchannel-logout';
 import * as adminApis from './admin/apis';
+import { listAuditEvents } from './admin/audit';
 import * as adminClients from './admin/clients';
 import * as adminInvitations from './admin/invitations';
 import * as adminRegistrationTokens from './admin/registration-tokens';
 import * as adminRoles from './admin/roles';
 import * as adminServiceKeys from './admin/service-keys';
 import * as adminUsers from './admin/users';
+import * as adminWebhooks from './admin/webhooks';
 import * as accountConsents from './account/consents';
 import * as accountPassword from './account/password';
 import * as accountProfile from './account/profile';
@@ -76,6 +80,8 @@ export interface ApiRouterDeps {
   rateLimits: RateLimits;
   /** The registry of APIs (RFC 8707 resource servers): /api/admin/apis. */
   resourceServers: ResourceServerStore;
+  /** Event webhook endpoints and their deliveries: /api/admin/webhooks. */
+  webhooks: WebhookStore;
 }
 
 /** Each route's handler, by operationId; built once per router, for the provider it is bound to. */
@@ -132,7 +138,8 @@ function adminHandlers(deps: ApiRouterDeps, provider: Provider): Handlers {
     getUserMfa: () => adminUsers.getUserMfa({ accounts, mfa }),
     resetUserMfa: () => adminUsers.resetUserMfa({ accounts, mfa, logger }),
     createInvitation: () => adminInvitations.createInvitation({ registration: deps.registration }),
-    createRegistrationToken: () => adminRegistrationTokens.createRegistrationToken({ provider, config }),
+    createRegistrationToken: () =>
+      adminRegistrationTokens.createRegistrationToken({ provider, config, db: deps.db }),
     listRoles: () => adminRoles.listRoles({ roles }),
     createRole: () => adminRoles.createRole({ roles }),
     deleteRole: () => adminRoles.deleteRole({ roles }),
@@ -151,6 +158,15 @@ function adminHandlers(deps: ApiRouterDeps, provider: Provider): Handlers {
     getApi: () => adminApis.getApi(deps),
     updateApi: () => adminApis.updateApi(deps),
     deleteApi: () => adminApis.deleteApi(deps),
+    listWebhooks: () => adminWebhooks.listWebhooks(deps),
+    createWebhook: () => adminWebhooks.createWebhook(deps),
+    getWebhook: () => adminWebhooks.getWebhook(deps),
+    updateWebhook: () => adminWebhooks.updateWebhook(deps),
+    deleteWebhook: () => adminWebhooks.deleteWebhook(deps),
+    rotateWebhookSecret: () => adminWebhooks.rotateWebhookSecret(deps),
+    listWebhookDeliveries: () => adminWebhooks.listWebhookDeliveries(deps),
+    replayWebhookDeliveries: () => adminWebhooks.replayWebhookDeliveries(deps),
+    listAuditEvents: () => listAuditEvents({ audit: new AuditLog(deps.db) }),
   };
 }
 

@@ -9,6 +9,8 @@ import { ROOT_DIR } from '../db/database';
 import * as apiCreate from './commands/api-create';
 import * as apiDelete from './commands/api-delete';
 import * as apiList from './commands/api-list';
+import * as auditList from './commands/audit-list';
+import * as auditTail from './commands/audit-tail';
 import * as clientCreate from './commands/client-create';
 import * as clientDelete from './commands/client-delete';
 import * as clientList from './commands/client-list';
@@ -18,6 +20,7 @@ import * as clientShow from './commands/client-show';
 import * as dbMigrate from './commands/db-migrate';
 import * as dbPurge from './commands/db-purge';
 import * as dbSeed from './commands/db-seed';
+import * as doctor from './commands/doctor';
 import * as importDjango from './commands/import-django';
 import * as keysList from './commands/keys-list';
 import * as keysRetire from './commands/keys-retire';
@@ -34,6 +37,10 @@ import * as userMfaReset from './commands/user-mfa-reset';
 import * as userRoles from './commands/user-roles';
 import * as userSetPassword from './commands/user-set-password';
 import * as userStatus from './commands/user-status';
+import * as webhookCreate from './commands/webhook-create';
+import * as webhookDelete from './commands/webhook-delete';
+import * as webhookList from './commands/webhook-list';
+import * as webhookReplay from './commands/webhook-replay';
 
 interface Registrar {
   register(parent: Command): void;
@@ -60,6 +67,12 @@ const GROUPS: [name: string, description: string, commands: Registrar[]][] = [
   ['keys', 'signing keys', [keysList, keysRotate, keysRetire]],
   ['db', 'the database', [dbMigrate, dbSeed, dbPurge]],
   ['import', 'imports from other identity providers', [importDjango]],
+  [
+    'webhook',
+    'event webhooks: endpoints that receive audit events (Standard Webhooks)',
+    [webhookCreate, webhookList, webhookDelete, webhookReplay],
+  ],
+  ['audit', 'the audit trail: who changed what, when and from where', [auditList, auditTail]],
 ];
 
 const ENVIRONMENT_HELP = `
@@ -103,5 +116,7 @@ export function createProgram(): Command {
       `\nRun \`gatehouse ${name} <command> --help\` for a command's options and examples.`,
     );
   }
+  // Top-level: one command over every domain.
+  doctor.register(program);
   return program;
 }

@@ -175,8 +175,9 @@ describe('the OpenAPI document', () => {
     // 32, the account API's six (/api/account/mfa…) and the admin's two of a user's second factors;
     // the account's profile, password and sessions (five), consents (two), the password reset and
     // e-mail verification (three) and the admin's invitations (one); the admin's registration tokens
-    // (one), APIs (five) and back-channel logout counts (one).
-    expect(documented.size).toBe(58);
+    // (one), APIs (five) and back-channel logout counts (one); the audit trail (one) and webhook
+    // endpoints (eight).
+    expect(documented.size).toBe(67);
     for (const path of Object.values(INTEGRATOR_PATHS)) expect(documented).toContain(`post ${path}`);
 
     const ids = Object.values(document.paths).flatMap((ops) =>

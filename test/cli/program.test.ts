@@ -33,6 +33,13 @@ const COMMANDS = [
   'db migrate',
   'db seed',
   'db purge',
+  'audit list',
+  'audit tail',
+  'webhook create',
+  'webhook list',
+  'webhook delete',
+  'webhook replay',
+  'doctor',
 ];
 
 // Nothing here may reach a database: a port nobody listens on.

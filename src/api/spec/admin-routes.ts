@@ -1,5 +1,6 @@
 /** The administration routes: scope `admin` and account role `admin` (the `admin` tag). */
 import { mfaSummaryResponse } from '../account-schemas';
+import { AUDIT_PATH, auditListResponse, listAuditQuery } from '../audit-schemas';
 import { backchannelLogoutCountsResponse } from '../admin/backchannel-logout';
 import { createInvitationBody, invitationResponse } from '../invitation-schemas';
 import {
@@ -16,9 +17,11 @@ import {
 } from '../registration-token-schemas';
 import { ADMIN_PATHS } from '../paths';
 import * as s from '../schemas';
+import * as wh from '../webhook-schemas';
 import { noContent, type RouteSpec } from './route';
 
 const user = { 200: { description: 'the user', schema: s.userResponse } };
+const webhook = { 200: { description: 'the endpoint', schema: wh.webhookResponse } };
 
 export const ADMIN_ROUTES: RouteSpec[] = [
   {
@@ -325,5 +328,91 @@ export const ADMIN_ROUTES: RouteSpec[] = [
     summary: 'Removes an API: no new tokens for it; its JWT access tokens stay valid until they expire',
     access: 'admin',
     responses: noContent,
+  },
+  {
+    method: 'get',
+    path: wh.WEBHOOKS_PATHS.webhooks,
+    operationId: 'listWebhooks',
+    summary: 'Lists the event webhook endpoints (never their secrets), with their deliveries per status',
+    access: 'admin',
+    responses: { 200: { description: 'the endpoints', schema: wh.webhookListResponse } },
+  },
+  {
+    method: 'post',
+    path: wh.WEBHOOKS_PATHS.webhooks,
+    operationId: 'createWebhook',
+    summary:
+      'Registers an endpoint for the audit events it names (Standard Webhooks); the signing secret is in ' +
+      'this answer only',
+    access: 'admin',
+    body: wh.createWebhookBody,
+    responses: { 201: { description: 'the new endpoint and its secret', schema: wh.webhookCreatedResponse } },
+  },
+  {
+    method: 'get',
+    path: wh.WEBHOOKS_PATHS.webhook,
+    operationId: 'getWebhook',
+    summary: 'One webhook endpoint (never its secret), with its deliveries per status',
+    access: 'admin',
+    responses: webhook,
+  },
+  {
+    method: 'patch',
+    path: wh.WEBHOOKS_PATHS.webhook,
+    operationId: 'updateWebhook',
+    summary: "Changes an endpoint's URL, events, description or enabled (the fields given)",
+    access: 'admin',
+    body: wh.updateWebhookBody,
+    responses: webhook,
+  },
+  {
+    method: 'delete',
+    path: wh.WEBHOOKS_PATHS.webhook,
+    operationId: 'deleteWebhook',
+    summary: 'Deletes an endpoint and its deliveries (pending ones are not sent)',
+    access: 'admin',
+    responses: noContent,
+  },
+  {
+    method: 'post',
+    path: wh.WEBHOOKS_PATHS.secret,
+    operationId: 'rotateWebhookSecret',
+    summary: "Replaces an endpoint's signing secret; the new one is in this answer only",
+    access: 'admin',
+    responses: { 200: { description: 'the new secret', schema: wh.webhookSecretResponse } },
+  },
+  {
+    method: 'get',
+    path: wh.WEBHOOKS_PATHS.deliveries,
+    operationId: 'listWebhookDeliveries',
+    summary: "An endpoint's latest deliveries, newest first (never their payloads)",
+    access: 'admin',
+    query: wh.deliveriesQuery,
+    responses: { 200: { description: 'the deliveries', schema: wh.deliveryListResponse } },
+  },
+  {
+    method: 'post',
+    path: wh.WEBHOOKS_PATHS.replay,
+    operationId: 'replayWebhookDeliveries',
+    summary:
+      'Sends deliveries again under their message ids: every dead one (`status: "dead"`, optionally ' +
+      '`since`), or the `message_ids` given (delivered or dead)',
+    access: 'admin',
+    body: wh.replayBody,
+    responses: { 200: { description: 'how many were replayed', schema: wh.replayResponse } },
+  },
+  {
+    method: 'get',
+    path: AUDIT_PATH,
+    operationId: 'listAuditEvents',
+    summary:
+      'Lists audit events newest first, a page at a time (next_cursor), by type (exact or a prefix like ' +
+      'user.*), actor id and time (since, until)',
+    access: 'admin',
+    query: listAuditQuery,
+    responses: {
+      200: { description: 'a page of events', schema: auditListResponse },
+      400: { description: 'a bad parameter, named in `details`', schema: s.errorResponse },
+    },
   },
 ];
