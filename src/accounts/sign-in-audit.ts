@@ -7,13 +7,10 @@
  * `invalid_credentials`, the name as presented, no account id), as the sign-in answers them alike:
  * the trail does not tell which names have accounts. The password or code shown is never recorded.
  */
-import type { Knex } from 'knex';
 import { recordAudit } from '../audit/record';
-import type { Database } from '../db/database';
+import type { Executor } from '../db/database';
 import { isStorableText } from '../db/text';
 import { MAX_USERNAME_LENGTH } from './username';
-
-type Executor = Database | Knex.Transaction;
 
 /** How a sign-in was attempted: its first factor, and the client that asked (when one did). */
 export interface SignInAttempt {

@@ -16,7 +16,7 @@
  * sign-ins (an integrator starting eight workers at once) would be refused as if it were guessing.
  */
 import type { Knex } from 'knex';
-import type { Database } from '../db/database';
+import type { Database, Executor } from '../db/database';
 import { recordLocked } from './sign-in-audit';
 
 export interface LockoutPolicy {
@@ -107,7 +107,7 @@ export class LoginThrottle {
     key: string,
     reservation: { attempt: number },
     now = new Date(),
-    trx?: Database | Knex.Transaction,
+    trx?: Executor,
   ): Promise<Date | null> {
     if (reservation.attempt < this.policy.maxAttempts) return null;
     const until = new Date(now.getTime() + this.policy.durationSeconds * 1000);
@@ -144,7 +144,7 @@ export class LoginThrottle {
    * another key, such as the name's second-factor codes (accounts/mfa/store.ts), so that a name has
    * one lock, answered and lifted like any other.
    */
-  async lock(key: string, until: Date, now = new Date(), trx?: Database | Knex.Transaction): Promise<void> {
+  async lock(key: string, until: Date, now = new Date(), trx?: Executor): Promise<void> {
     await inTransaction(trx ?? this.db, async (t) => {
       await t.raw(
         `insert into login_throttle as t (username, failures, window_started_at, locked_until)
@@ -169,10 +169,7 @@ function isSecondFactorKey(key: string): boolean {
 }
 
 /** Runs `fn` in the caller's transaction, or in a new one. */
-async function inTransaction<T>(
-  db: Database | Knex.Transaction,
-  fn: (trx: Knex.Transaction) => Promise<T>,
-): Promise<T> {
+async function inTransaction<T>(db: Executor, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
   const trx = db as Partial<Knex.Transaction>;
   if (trx.isTransaction) return fn(db as Knex.Transaction);
   return db.transaction(fn);

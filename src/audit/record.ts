@@ -10,11 +10,9 @@
  * secret, a token or a hash (recordAudit drops any key that names one, as a last guard).
  */
 import type { Knex } from 'knex';
-import type { Database } from '../db/database';
+import type { Executor } from '../db/database';
 import { currentContext, SYSTEM_ACTOR } from './context';
 import type { Actor, AuditEventType, TargetType } from './types';
-
-type Executor = Database | Knex.Transaction;
 
 export interface AuditInput {
   type: AuditEventType;

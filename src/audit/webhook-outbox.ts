@@ -15,15 +15,12 @@
  * - A row ends `delivered`, or `dead` after its last retry; both are kept 7 days (the purge job) for
  *   the operator to replay, which sends them again under the same `webhook-id`.
  */
-import type { Knex } from 'knex';
-import type { Database } from '../db/database';
+import type { Database, Executor } from '../db/database';
 import { isStorableText } from '../db/text';
 
 export const WEBHOOK_OUTBOX_TABLE = 'webhook_outbox';
 /** Delivered and dead rows are kept this long for a replay, then purged. */
 export const SETTLED_RETENTION_DAYS = 7;
-
-type Executor = Database | Knex.Transaction;
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
 

@@ -17,6 +17,9 @@ export const SEEDS_DIR = path.join(ROOT_DIR, 'seeds');
 
 export type Database = Knex;
 
+/** A pool or a transaction: what a write runs on when the caller may already hold a transaction. */
+export type Executor = Database | Knex.Transaction;
+
 export interface DatabaseOptions {
   /** An already running PGlite instance to use instead of opening one (tests share one per file). */
   pglite?: unknown;

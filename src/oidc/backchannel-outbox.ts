@@ -7,13 +7,10 @@
  * lib/models/session.js sidFor); never a token. Only clients whose metadata has a
  * `backchannel_logout_uri` get rows (§2.2). Nothing here imports oidc-provider.
  */
-import type { Knex } from 'knex';
-import type { Database } from '../db/database';
+import type { Database, Executor } from '../db/database';
 
 export const OUTBOX_TABLE = 'backchannel_logout_outbox';
 export const COUNTS_TABLE = 'backchannel_logout_counts';
-
-type Executor = Database | Knex.Transaction;
 
 /** A logout the session's end owes one client. */
 export interface PendingLogout {
