@@ -13,6 +13,7 @@ const { generateKeyPairSync, randomBytes } = require('node:crypto');
 const http = require('node:http');
 const bcrypt = require('bcrypt');
 const { Provider, errors } = require('oidc-provider');
+const { DEMO_API } = require('./lib/load');
 
 const port = Number(process.env.PORT ?? 0);
 const cost = Number(process.env.BCRYPT_COST ?? 10);
@@ -84,8 +85,9 @@ const configuration = {
   rotateRefreshToken: true,
   // Gatehouse's defaults (src/config.ts).
   ttl: {
-    AccessToken: 3600,
-    ClientCredentials: 3600,
+    // An API's own lifetime for its tokens, as Gatehouse's resource indicators set it.
+    AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 3600,
+    ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 3600,
     AuthorizationCode: 60,
     IdToken: 3600,
     RefreshToken: 14 * 86400,
@@ -103,6 +105,23 @@ const configuration = {
         client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
     },
     revocation: { enabled: true },
+    // The demo API as Gatehouse registers it (src/oidc/features/resource-indicators.ts): JWT access
+    // tokens (RFC 9068) signed with RS256, for its audience, with its scopes and lifetime.
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: async (_ctx, _client, oneOf) => oneOf,
+      useGrantedResource: async () => true,
+      async getResourceServerInfo(_ctx, resourceIndicator) {
+        if (resourceIndicator !== DEMO_API.identifier) throw new errors.InvalidTarget();
+        return {
+          scope: DEMO_API.scopes.join(' '),
+          audience: DEMO_API.identifier,
+          accessTokenTTL: DEMO_API.ttlSeconds,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        };
+      },
+    },
   },
 };
 

@@ -5,7 +5,7 @@
  *   npm run bench                 short run (~3 minutes)
  *   npm run bench -- --full       longer runs and a 5-minute soak
  *   npm run bench -- --smoke      seconds: two scenarios, for the test that keeps this script alive
- *   --targets bare,pg,pglite,pg2  --scenarios a,b  --connections 16,64  --warmup S  --duration S
+ *   --targets bare,pg,pglite,pglite-socket,pg2  --scenarios a,b  --connections 16,64  --warmup S  --duration S
  *   --soak S  --out FILE  --cpu-prof (Gatehouse nodes write .cpuprofile files to bench/results/profiles)
  *   --env NAME=VALUE              extra environment for the Gatehouse nodes (repeatable)
  *   --database-url URL            the PostgreSQL server to create the benchmark's database on
@@ -23,19 +23,30 @@ const { parseArgs } = require('node:util');
 const bcrypt = require('bcrypt');
 const { Collector, cannon, logins, requests, passwordTokens, fillRefreshPool } = require('./lib/load');
 const { checkTargets, resultsTable, checksTable } = require('./lib/report');
+const { cpuMeter, perRequest } = require('./lib/cpu');
 const servers = require('./lib/servers');
 
 const SCENARIOS = [
   'client_credentials',
+  'client_credentials_jwt',
   'password',
   'refresh_token',
   'introspection',
   'profile',
   'authorization_code',
 ];
-const BARE_SCENARIOS = new Set(['client_credentials', 'password', 'refresh_token', 'introspection']);
+const BARE_SCENARIOS = new Set([
+  'client_credentials',
+  'client_credentials_jwt',
+  'password',
+  'refresh_token',
+  'introspection',
+]);
 
-/** @typedef {{ name: string; label: string; kind: 'bare' | 'gatehouse'; database: 'postgres' | 'embedded' | null; processes: number }} Target */
+/**
+ * @typedef {{ name: string; label: string; kind: 'bare' | 'gatehouse'; database: 'postgres' | 'embedded' | null;
+ *   processes: number; loadOnFollowers?: boolean }} Target
+ */
 /** @type {Record<string, Target>} */
 const TARGETS = {
   bare: { name: 'bare', label: 'bare oidc-provider (memory)', kind: 'bare', database: null, processes: 1 },
@@ -46,6 +57,16 @@ const TARGETS = {
     kind: 'gatehouse',
     database: 'embedded',
     processes: 1,
+  },
+  // The other path to an embedded database: a second process on the same DATA_DIR reaches it over
+  // the owner's socket (PostgreSQL's wire protocol, db/embedded/open.ts); all load goes to that one.
+  'pglite-socket': {
+    name: 'pglite-socket',
+    label: 'Gatehouse PGlite via socket',
+    kind: 'gatehouse',
+    database: 'embedded',
+    processes: 2,
+    loadOnFollowers: true,
   },
   pg2: {
     name: 'pg2',
@@ -86,7 +107,7 @@ function options() {
       bcrypt: 1,
     },
     default: {
-      targets: 'bare,pg,pglite,pg2',
+      targets: 'bare,pg,pglite,pglite-socket,pg2',
       scenarios: SCENARIOS.join(','),
       connections: '16,64',
       warmup: 1,
@@ -95,7 +116,7 @@ function options() {
       bcrypt: 2,
     },
     full: {
-      targets: 'bare,pg,pglite,pg2',
+      targets: 'bare,pg,pglite,pglite-socket,pg2',
       scenarios: SCENARIOS.join(','),
       connections: '16,64',
       warmup: 3,
@@ -197,16 +218,18 @@ async function startTarget(target, opts, tmp, extra = {}) {
       nodeArgs,
     });
     cleanups.push(() => node.stop());
-    return { nodes: [node], dbUrl: null };
+    return { nodes: [node], dbUrl: null, dbName: null };
   }
   /** @type {Record<string, string>} */
   let database;
   let dbUrl = null;
+  let dbName = null;
   if (target.database === 'postgres') {
     const db = await servers.createPgDatabase(opts.adminUrl);
     cleanups.push(db.drop);
     database = { DATABASE_URL: db.url };
     dbUrl = db.url;
+    dbName = db.name;
   } else {
     const dir = fs.mkdtempSync(path.join(tmp, 'pglite-'));
     cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
@@ -226,7 +249,7 @@ async function startTarget(target, opts, tmp, extra = {}) {
     cleanups.push(() => node.stop());
     nodes.push(node);
   }
-  return { nodes, dbUrl };
+  return { nodes, dbUrl, dbName };
 }
 
 /**
@@ -234,8 +257,10 @@ async function startTarget(target, opts, tmp, extra = {}) {
  * @param {string} scenario @param {string[]} bases @param {number} connections
  * @param {{ pool: string[]; token?: string }} state @param {ReturnType<typeof options>} opts
  * @param {string} label @param {number} bound bcrypt compares per second
+ * @param {{ serverPids: number[]; databaseUrl: string | null; databaseName: string | null }} measured
+ *   whose CPU the window counts
  */
-async function runScenario(scenario, bases, connections, state, opts, label, bound) {
+async function runScenario(scenario, bases, connections, state, opts, label, bound, measured) {
   const base = /** @type {string} */ (bases[0]);
   if (scenario === 'refresh_token') await fillRefreshPool(base, state.pool, connections + 4);
   if ((scenario === 'introspection' || scenario === 'profile') && !state.token)
@@ -247,6 +272,17 @@ async function runScenario(scenario, bases, connections, state, opts, label, bou
   const warmup = slow ? Math.min(30, Math.max(opts.warmup, (1.5 * connections) / bound)) : opts.warmup;
   const duration = slow ? Math.max(opts.duration, 3) : opts.duration;
   const collector = new Collector(warmup, duration);
+  const meter = cpuMeter(measured);
+  /** @type {Promise<void> | undefined} */
+  let opened;
+  /** @type {Promise<Omit<import('./lib/cpu').CpuFigures, 'perRequestMs'>> | undefined} */
+  let closed;
+  const opening = setTimeout(() => (opened = meter.begin()), collector.startsAt - Date.now());
+  const closing = setTimeout(
+    () => (closed = (opened ?? Promise.resolve()).then(() => meter.end())),
+    collector.endsAt - Date.now(),
+  );
+  const loadBefore = os.loadavg()[0] ?? 0;
   let shown = '';
   const ticker = setInterval(() => {
     const phase = Date.now() < collector.startsAt ? 'warming up' : 'measuring';
@@ -261,6 +297,7 @@ async function runScenario(scenario, bases, connections, state, opts, label, bou
     else {
       const request = {
         client_credentials: () => requests.clientCredentials(),
+        client_credentials_jwt: () => requests.clientCredentialsJwt(),
         password: () => requests.password(),
         refresh_token: () => requests.refresh(state.pool),
         introspection: () => requests.introspection(token),
@@ -271,8 +308,13 @@ async function runScenario(scenario, bases, connections, state, opts, label, bou
     }
   } finally {
     clearInterval(ticker);
+    clearTimeout(opening);
+    clearTimeout(closing);
   }
-  return collector.figures();
+  const figures = collector.figures();
+  const cpu = closed ? perRequest(await closed, figures.requests) : null;
+  const round = (/** @type {number} */ v) => Math.round(v * 100) / 100;
+  return { ...figures, cpu, loadAverage: { before: round(loadBefore), after: round(os.loadavg()[0] ?? 0) } };
 }
 
 /**
@@ -428,8 +470,9 @@ async function main() {
   for (const name of opts.targets) {
     const target = /** @type {Target} */ (TARGETS[name]);
     progress(`${target.label}: starting`);
-    const { nodes } = await startTarget(target, opts, tmp);
-    const bases = nodes.map((n) => n.url);
+    const { nodes, dbUrl, dbName } = await startTarget(target, opts, tmp);
+    const bases = (target.loadOnFollowers ? nodes.slice(1) : nodes).map((n) => n.url);
+    const measured = { serverPids: nodes.map((n) => n.pid), databaseUrl: dbUrl, databaseName: dbName };
     const state = { pool: /** @type {string[]} */ ([]) };
     try {
       for (const scenario of opts.scenarios) {
@@ -443,6 +486,7 @@ async function main() {
             opts,
             target.label,
             bound.comparesPerSecond,
+            measured,
           );
           results.push({
             target: target.name,

@@ -174,6 +174,8 @@ const CLIENTS = {
   web: { id: 'demo-web', secret: 'demo-web-secret', redirectUri: 'http://localhost:8080/callback' },
 };
 const USER = { username: 'alice', password: 'alicepass' };
+/** The demo seed's API (seeds/ RESOURCE_SERVERS): JWT access tokens, ten minutes. */
+const DEMO_API = { identifier: 'https://api.example.com', scopes: ['read', 'write'], ttlSeconds: 600 };
 
 const prepAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
@@ -213,6 +215,20 @@ const requests = {
     path: '/token',
     headers: { authorization: basic(CLIENTS.service.id, CLIENTS.service.secret), 'content-type': FORM },
     body: 'grant_type=client_credentials',
+  }),
+  /**
+   * Client credentials for the demo API (RFC 8707 `resource`), whose tokens are RFC 9068 JWTs:
+   * signed, not stored.
+   */
+  clientCredentialsJwt: () => ({
+    method: 'POST',
+    path: '/token',
+    headers: { authorization: basic(CLIENTS.service.id, CLIENTS.service.secret), 'content-type': FORM },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      resource: DEMO_API.identifier,
+      scope: 'read',
+    }).toString(),
   }),
   password: () => ({
     method: 'POST',
@@ -366,6 +382,7 @@ async function logins(options) {
 }
 
 module.exports = {
+  DEMO_API,
   Collector,
   cannon,
   logins,
