@@ -289,7 +289,11 @@ export async function startNode(config: Config, options: StartOptions = {}): Pro
   let metricsServer: MetricsServer | undefined;
   try {
     const seeded = await seedDemoIfEmpty(services);
-    clientChanges = await listenForClientChanges(db, services.clients.cache, logger);
+    clientChanges = await listenForClientChanges(
+      db,
+      [services.clients.cache, services.resourceServers.cache],
+      logger,
+    );
     await services.keys.ensure();
     let keysVersion = await services.keys.version();
     delivery = createOtpDelivery(config.otp, logger);

@@ -1,7 +1,8 @@
 /**
- * Keeps a node's client cache honest across processes: one connection LISTENs on CLIENTS_CHANNEL and
- * drops the entry of every client another process changed. While that connection is down the cache
- * is off (every look-up reads the database), and it reconnects with a backoff.
+ * Keeps a node's registry caches (clients, APIs) honest across processes: one connection LISTENs on
+ * each store's channel and drops the entry of everything another process changed. While that
+ * connection is down the caches are off (every look-up reads the database), and it reconnects with a
+ * backoff.
  *
  * That holds on PostgreSQL and on an embedded database served over its owner's socket, where the
  * CLI, knex and other nodes write too: the owner's session queue hands every NotificationResponse to
@@ -12,7 +13,7 @@
 import { Client, type ClientConfig } from 'pg';
 import type { Database } from '../db/database';
 import type { Logger } from '../log';
-import { CLIENTS_CHANNEL, type ClientCache } from './cache';
+import type { RegistryCache } from './cache';
 
 export interface ClientChangeListener {
   close(): Promise<void>;
@@ -27,13 +28,18 @@ function listenTarget(db: Database): ClientConfig | undefined {
 
 export async function listenForClientChanges(
   db: Database,
-  cache: ClientCache,
+  registries: RegistryCache[],
   logger: Logger,
 ): Promise<ClientChangeListener> {
+  // Each cache's channel: the one its store announces every write on (payload: the entry's key).
+  const caches = new Map(registries.map((cache) => [cache.channel, cache]));
+  const setEnabled = (enabled: boolean) => {
+    for (const cache of caches.values()) cache.setEnabled(enabled);
+  };
   const target = listenTarget(db);
   if (!target) {
-    cache.setEnabled(true);
-    return { close: async () => cache.setEnabled(false) };
+    setEnabled(true);
+    return { close: async () => setEnabled(false) };
   }
 
   let closed = false;
@@ -54,17 +60,17 @@ export async function listenForClientChanges(
   async function connect(): Promise<void> {
     const connection = new Client(target);
     connection.on('notification', (message) => {
-      if (message.channel === CLIENTS_CHANNEL && message.payload) cache.invalidate(message.payload);
+      if (message.payload) caches.get(message.channel)?.invalidate(message.payload);
     });
     connection.on('error', (err) => {
       logger.warn({ err }, 'client change notifications lost; reading clients from the database');
-      cache.setEnabled(false);
+      setEnabled(false);
       connection.end().catch(() => undefined);
       scheduleReconnect();
     });
     try {
       await connection.connect();
-      await connection.query(`listen ${CLIENTS_CHANNEL}`);
+      for (const channel of caches.keys()) await connection.query(`listen ${channel}`);
       if (closed) {
         await connection.end();
         return;
@@ -72,10 +78,10 @@ export async function listenForClientChanges(
       client = connection;
       delayMs = 500;
       // Only now can another process's write be heard; whatever was cached before is forgotten.
-      cache.setEnabled(true);
+      setEnabled(true);
     } catch (err) {
       logger.warn({ err }, 'cannot listen for client changes; reading clients from the database');
-      cache.setEnabled(false);
+      setEnabled(false);
       connection.end().catch(() => undefined);
       scheduleReconnect();
     }
@@ -86,7 +92,7 @@ export async function listenForClientChanges(
     async close() {
       closed = true;
       if (retry) clearTimeout(retry);
-      cache.setEnabled(false);
+      setEnabled(false);
       await client?.end().catch(() => undefined);
     },
   };

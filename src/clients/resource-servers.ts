@@ -9,6 +9,10 @@ import { recordAudit } from '../audit/record';
 import type { Database } from '../db/database';
 import { isStorableText } from '../db/text';
 import { GatehouseError, badRequest, type FieldErrors } from '../errors';
+import { RegistryCache } from './cache';
+
+/** The NOTIFY channel on which every write to an API is announced (payload: its identifier). */
+export const RESOURCE_SERVERS_CHANNEL = 'gatehouse_resource_servers';
 
 export type AccessTokenFormat = 'jwt' | 'opaque';
 export const ACCESS_TOKEN_FORMATS: readonly AccessTokenFormat[] = ['jwt', 'opaque'];
@@ -30,6 +34,11 @@ export type ResourceServerInput = Omit<ResourceServer, 'createdAt'>;
 export type ResourceServerChanges = Partial<Omit<ResourceServer, 'identifier' | 'createdAt'>>;
 
 export interface ResourceServerStore {
+  /**
+   * This process's copies of registered APIs (every token for one reads it), on while the node hears
+   * other processes' writes (clients/notifications.ts).
+   */
+  readonly cache: RegistryCache<ResourceServer>;
   find(identifier: string): Promise<ResourceServer | null>;
   list(): Promise<ResourceServer[]>;
   /** Throws a GatehouseError with code `conflict` when the identifier is registered already. */
@@ -119,15 +128,33 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 export class KnexResourceServerStore implements ResourceServerStore {
+  /** Off until the owner says notifications are heard, as the client cache (clients/store.ts). */
+  readonly cache = new RegistryCache<ResourceServer>({
+    ttlMs: 60_000,
+    maxEntries: 1_000,
+    enabled: false,
+    channel: RESOURCE_SERVERS_CHANNEL,
+  });
+
   constructor(
     private readonly db: Database,
     private readonly rules: ResourceServerRules = { allowHttp: false },
   ) {}
 
+  /** A registered API: from this process's cache, else the database (unknown ones are not cached). */
   async find(identifier: string): Promise<ResourceServer | null> {
     if (typeof identifier !== 'string' || !isStorableText(identifier)) return null;
-    const row = await this.db<ResourceServerRow>('resource_servers').where('identifier', identifier).first();
-    return row ? toResourceServer(row) : null;
+    return this.cache.read(identifier, async () => {
+      const row = await this.db<ResourceServerRow>('resource_servers')
+        .where('identifier', identifier)
+        .first();
+      return row ? toResourceServer(row) : null;
+    });
+  }
+
+  /** A write, announced to every process's cache (RegistryCache.write). */
+  private write<T>(identifier: string, change: (trx: Database) => Promise<T>): Promise<T> {
+    return this.cache.write(this.db, identifier, change);
   }
 
   async list(): Promise<ResourceServer[]> {
@@ -145,7 +172,7 @@ export class KnexResourceServerStore implements ResourceServerStore {
     if (Object.keys(problems).length) throw badRequest('invalid resource server', problems);
     const now = new Date();
     try {
-      return await this.db.transaction(async (trx) => {
+      return await this.write(input.identifier, async (trx) => {
         const [row] = await trx<ResourceServerRow>('resource_servers')
           .insert({
             identifier: input.identifier,
@@ -180,7 +207,7 @@ export class KnexResourceServerStore implements ResourceServerStore {
     if (changes.scopes !== undefined) patch.scopes = JSON.stringify(unique(changes.scopes));
     if (changes.format !== undefined) patch.format = changes.format;
     if (changes.ttlSeconds !== undefined) patch.ttl_seconds = changes.ttlSeconds;
-    return this.db.transaction(async (trx) => {
+    return this.write(identifier, async (trx) => {
       const before = await trx<ResourceServerRow>('resource_servers')
         .where('identifier', identifier)
         .forUpdate()
@@ -208,7 +235,7 @@ export class KnexResourceServerStore implements ResourceServerStore {
 
   async delete(identifier: string): Promise<boolean> {
     if (!isStorableText(identifier)) return false;
-    return this.db.transaction(async (trx) => {
+    return this.write(identifier, async (trx) => {
       const deleted = await trx('resource_servers').where('identifier', identifier).delete();
       if (deleted) await recordAudit(trx, { type: 'api.deleted', target: { type: 'api', id: identifier } });
       return deleted > 0;

@@ -8,7 +8,7 @@ import { recordAudit } from '../audit/record';
 import type { Database } from '../db/database';
 import { isStorableText } from '../db/text';
 import { verifyDjangoHash } from '../security/django-hashes';
-import { CLIENTS_CHANNEL, ClientCache } from './cache';
+import { CLIENTS_CHANNEL, RegistryCache } from './cache';
 import { DEFAULT_CLIENT_SCOPE } from './scope';
 
 /**
@@ -101,7 +101,12 @@ export class ClientStore {
    * Off until the owner says notifications are heard (setEnabled): a process that cannot hear other
    * processes' writes must read every time.
    */
-  readonly cache = new ClientCache<StoredClient>({ ttlMs: 60_000, maxEntries: 10_000, enabled: false });
+  readonly cache = new RegistryCache<StoredClient>({
+    ttlMs: 60_000,
+    maxEntries: 10_000,
+    enabled: false,
+    channel: CLIENTS_CHANNEL,
+  });
 
   constructor(private readonly db: Database) {}
 
@@ -113,28 +118,12 @@ export class ClientStore {
   async findMetadata(clientId: string): Promise<StoredClient | null> {
     // A client_id the database cannot hold (U+0000) is no client's: the caller answers invalid_client.
     if (!isStorableText(clientId)) return null;
-    const cached = this.cache.get(clientId);
-    if (cached) return cached;
-    const generation = this.cache.begin();
-    const client = await this.read(clientId);
-    if (client) this.cache.set(clientId, client, generation);
-    return client;
+    return this.cache.read(clientId, () => this.read(clientId));
   }
 
-  /**
-   * Runs a write and announces it in the same transaction (NOTIFY is delivered at commit), then
-   * forgets this process's copy.
-   */
-  private async write<T>(clientId: string, change: (trx: Database) => Promise<T>): Promise<T> {
-    try {
-      return await this.db.transaction(async (trx) => {
-        const result = await change(trx);
-        await trx.raw('select pg_notify(?, ?)', [CLIENTS_CHANNEL, clientId]);
-        return result;
-      });
-    } finally {
-      this.cache.invalidate(clientId);
-    }
+  /** A write, announced to every process's cache (RegistryCache.write). */
+  private write<T>(clientId: string, change: (trx: Database) => Promise<T>): Promise<T> {
+    return this.cache.write(this.db, clientId, change);
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
- * The client cache: what it may keep and when it must forget.
+ * The registry cache (clients, APIs): what it may keep and when it must forget.
  */
-import { ClientCache } from '../../src/clients/cache';
+import { RegistryCache } from '../../src/clients/cache';
 
 const client = (secret: string) => ({
   client_id: 'c',
@@ -10,20 +10,26 @@ const client = (secret: string) => ({
 });
 
 function cache(options: Partial<{ ttlMs: number; maxEntries: number; enabled: boolean }> = {}) {
-  return new ClientCache<ReturnType<typeof client>>({
+  return new RegistryCache<ReturnType<typeof client>>({
     ttlMs: 60_000,
     maxEntries: 100,
     enabled: true,
+    channel: 'test_channel',
     ...options,
   });
 }
 
-it('keeps what was read and hands out copies', () => {
+it('keeps a frozen copy of what was read: neither the reader nor the caller that set it changes it', () => {
   const c = cache();
-  c.set('c', client('s1'), c.begin());
+  const read = client('s1');
+  c.set('c', read, c.begin());
+  read.redirect_uris.push('https://later/cb');
   const first = c.get('c')!;
-  (first.redirect_uris as string[]).push('https://evil/cb');
+  expect(() => (first.redirect_uris as string[]).push('https://evil/cb')).toThrow(/not extensible/);
+  expect(() => Object.assign(first, { client_secret: 'changed' })).toThrow(/read.only/);
   expect(c.get('c')).toEqual(client('s1'));
+  // Handed out as it is, without a copy per read.
+  expect(c.get('c')).toBe(first);
 });
 
 it('does not keep a read that began before an invalidation (a write raced it)', () => {
