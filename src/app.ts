@@ -10,6 +10,7 @@ import type { Provider } from 'oidc-provider';
 import type { Config } from './config';
 import { isReady, type Database } from './db/database';
 import { djangoPaths } from './oidc/django-paths';
+import { findScope } from './oidc/shared-finds';
 import { errorHandler } from './http/errors';
 import type { ShutdownState } from './http/drain';
 import { checkHost } from './http/host';
@@ -62,6 +63,10 @@ export function createApp(config: Config, deps: AppDeps): Koa {
   if (deps.metrics) app.use(requestMetrics(deps.metrics, providerRouteLabels(deps.provider)));
   // The request's id, source and actor, for the audit trail and the metrics of everything below.
   app.use(requestContext({ proxy: config.proxy, ...(deps.metrics ? { metrics: deps.metrics } : {}) }));
+  // Rows one statement reads ahead for the next look-up (a token's grant) stay within their request.
+  app.use(function scopeFinds(_ctx, next) {
+    return findScope(next);
+  });
   app.use(securityHeaders({ hsts: config.issuer.startsWith('https://') }));
   app.use(errorHandler(deps.logger));
   app.use(checkHost);

@@ -71,16 +71,13 @@ export class AccountStore {
 
   // Roles come back in the same query, aggregated, so a look-up is one round trip.
   private selectAccounts() {
-    return this.db<AccountRow>('accounts as a').select(
-      'a.*',
-      this.db.raw(
-        `coalesce((select array_agg(ar.role_name order by ar.role_name) from account_roles ar
-                      where ar.account_id = a.id), '{}') as roles`,
-      ),
+    return this.db('accounts as a').select<(AccountRow & { roles: string[] | string })[]>(
+      this.db.raw(ACCOUNT_COLUMNS),
     );
   }
 
-  private static fromRow(row: (AccountRow & { roles: string[] | string }) | undefined): Account | null {
+  /** An account from a row of ACCOUNT_COLUMNS (here, or joined by another statement), or null. */
+  static fromRow(row: (AccountRow & { roles: string[] | string }) | undefined): Account | null {
     if (!row) return null;
     const roles = Array.isArray(row.roles) ? row.roles : parsePgArray(row.roles);
     return toAccount(row, roles);
@@ -492,6 +489,17 @@ export class AccountStore {
     });
   }
 }
+
+/**
+ * The columns an account is read with, the `accounts` table aliased `a`: the row and its roles in
+ * one statement (AccountStore.fromRow maps them). A statement that joins an account (the bearer
+ * check's token look-up, oidc/adapter.ts) selects the same.
+ */
+export const ACCOUNT_COLUMNS = `a.*, coalesce((select array_agg(ar.role_name order by ar.role_name)
+  from account_roles ar where ar.account_id = a.id), '{}') as roles`;
+
+/** isUuid in SQL, for a text column that names an account (a token's account_id). */
+export const UUID_PATTERN_SQL = `'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'`;
 
 export function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);

@@ -9,6 +9,7 @@ import knex, { type Knex } from 'knex';
 import { ConfigError, type DatabaseConfig } from '../config';
 import { knexLog, type Logger } from '../log';
 import type { EmbeddedConnection, EmbeddedRole } from './embedded/open';
+import { NAMED_STATEMENTS } from './prepared';
 
 /** Where migrations and seeds live: the repository root, in src/ and in dist/ alike. */
 export const ROOT_DIR = path.resolve(__dirname, '..', '..');
@@ -109,7 +110,8 @@ export function embeddedKnexConfig(embedded: EmbeddedConnection, options: Databa
     return knexConfig({ kind: 'embedded', dataDir: null }, { ...options, pglite: embedded.pglite });
   // The owner's socket is PostgreSQL to knex: the pg client, its pool and its timeouts.
   const pg = knexConfig({ kind: 'postgres', url: '', poolMax: SOCKET_POOL_MAX }, options);
-  return { ...pg, connection: embedded.connection };
+  // Every connection shares the owner's one session: no statement names (db/prepared.ts).
+  return { ...pg, connection: embedded.connection, [NAMED_STATEMENTS]: false } as Knex.Config;
 }
 
 /** A database on PostgreSQL, in memory, or on a given PGlite instance; a DATA_DIR needs openDatabase. */

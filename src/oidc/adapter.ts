@@ -8,14 +8,24 @@
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/database';
 import { findUnstorable, isStorableText } from '../db/text';
+import { ACCOUNT_COLUMNS, AccountStore, UUID_PATTERN_SQL } from '../accounts/store';
+import type { Account } from '../accounts/account-row';
 import { ClientStore } from '../clients/store';
 import { PAYLOADS_TABLE as TABLE, upsertPayload, type PayloadWrite } from './payloads';
 import { currentRotation } from './refresh-rotation';
-import { sharedFind } from './shared-finds';
+import { PreparedStatement } from '../db/prepared';
+import { forgetFind, readAhead, sharedFind } from './shared-finds';
 
 interface PayloadRow {
   payload: AdapterPayload;
   consumed_at: Date | null;
+}
+
+/** A found row, and the Grant it names as the same statement read it (undefined: none by that id). */
+interface FoundRow extends PayloadRow {
+  grant?: { id: string; row: PayloadRow | undefined };
+  /** An access token's account, as the same statement read it (null: none by that id). */
+  account?: { id: string; account: Account | null };
 }
 
 function toPayload(row: PayloadRow | undefined): AdapterPayload | undefined {
@@ -26,22 +36,120 @@ function toPayload(row: PayloadRow | undefined): AdapterPayload | undefined {
 }
 
 interface Waiter {
-  resolve(row: PayloadRow | undefined): void;
+  resolve(row: FoundRow | undefined): void;
   reject(err: unknown): void;
+}
+
+interface BatchRow extends PayloadRow {
+  model: string;
+  grant_id: string | null;
+  grant_payload: AdapterPayload | null;
+  grant_consumed_at: Date | null;
+  grant_found: boolean;
+}
+
+/** A row of ACCOUNT_TOKEN_FIND: the token's columns under their own names, then the account's. */
+type AccountTokenRow = Record<string, unknown> & {
+  token_payload: AdapterPayload;
+  token_consumed_at: Date | null;
+  token_grant_id: string | null;
+  token_account_id: string | null;
+  grant_payload: AdapterPayload | null;
+  grant_consumed_at: Date | null;
+  grant_found: boolean;
+  account_found: boolean;
+};
+
+/**
+ * The models a find of which the library follows with findAccount for the token's account: the
+ * bearer check and userinfo (an access token), the refresh and authorization code grants.
+ */
+const FOLLOWED_BY_ACCOUNT = new Set(['AccessToken', 'RefreshToken', 'AuthorizationCode']);
+
+/**
+ * A token of FOLLOWED_BY_ACCOUNT looked up alone: the token, its grant and its account with its
+ * roles in one round trip, for findAccount (provider.ts) as the grant is for the library. A token's
+ * account_id that is no UUID names no account (AccountStore.findById answers null for it too).
+ */
+const ACCOUNT_TOKEN_FIND = new PreparedStatement<AccountTokenRow>(`select t.payload as token_payload,
+    t.consumed_at as token_consumed_at, t.grant_id as token_grant_id, t.account_id as token_account_id,
+    g.payload as grant_payload, g.consumed_at as grant_consumed_at, g.id is not null as grant_found,
+    a.id is not null as account_found, ${ACCOUNT_COLUMNS}
+  from ${TABLE} t
+  left join ${TABLE} g on g.model = 'Grant' and g.id = t.grant_id
+    and (g.expires_at is null or g.expires_at > ?)
+  left join accounts a
+    on a.id = case when t.account_id ~* ${UUID_PATTERN_SQL} then t.account_id::uuid end
+  where t.model = ? and t.id = ? and (t.expires_at is null or t.expires_at > ?)`);
+
+function foundAccountToken(model: string, row: AccountTokenRow | undefined): FoundRow | undefined {
+  if (!row) return undefined;
+  const found = foundRow({
+    model,
+    payload: row.token_payload,
+    consumed_at: row.token_consumed_at,
+    grant_id: row.token_grant_id,
+    grant_payload: row.grant_payload,
+    grant_consumed_at: row.grant_consumed_at,
+    grant_found: row.grant_found,
+  })!;
+  if (row.token_account_id)
+    found.account = {
+      id: row.token_account_id,
+      account: row.account_found
+        ? AccountStore.fromRow(row as unknown as Parameters<typeof AccountStore.fromRow>[0])
+        : null,
+    };
+  return found;
+}
+
+/**
+ * The look-up of one id as one or more models, with the Grant each row was issued under: the
+ * library's next step after finding a token is to find its grant (introspection, userinfo, the
+ * refresh and code grants), and here that costs no second round trip (shared-finds.ts readAhead).
+ */
+function findStatement(models: number): PreparedStatement<BatchRow> {
+  return new PreparedStatement<BatchRow>(`select t.model, t.payload, t.consumed_at, t.grant_id,
+      g.payload as grant_payload, g.consumed_at as grant_consumed_at, g.id is not null as grant_found
+    from ${TABLE} t
+    left join ${TABLE} g on g.model = 'Grant' and g.id = t.grant_id
+      and (g.expires_at is null or g.expires_at > ?)
+    where t.id = ? and t.model in (${Array.from({ length: models }, () => '?').join(', ')})
+      and (t.expires_at is null or t.expires_at > ?)`);
+}
+
+/** One statement per number of models asked for at once (1 to 3 in practice). */
+const FIND_STATEMENTS = new Map<number, PreparedStatement<BatchRow>>();
+
+function findStatementFor(models: number): PreparedStatement<BatchRow> {
+  let statement = FIND_STATEMENTS.get(models);
+  if (!statement) FIND_STATEMENTS.set(models, (statement = findStatement(models)));
+  return statement;
+}
+
+function foundRow(row: BatchRow | undefined): FoundRow | undefined {
+  if (!row) return undefined;
+  const found: FoundRow = { payload: row.payload, consumed_at: row.consumed_at };
+  if (row.grant_id && row.model !== 'Grant')
+    found.grant = {
+      id: row.grant_id,
+      row: row.grant_found ? { payload: row.grant_payload!, consumed_at: row.grant_consumed_at } : undefined,
+    };
+  return found;
 }
 
 /**
  * Finds of one id made in one synchronous stretch become one query. The library looks a presented
  * token up as an access token, a client credentials token and a refresh token at once
  * (lib/helpers/token_find.js: introspection, revocation); one primary-key scan answers all three.
- * The text is fixed per number of models, so knex compiles nothing on this path.
+ * The statements are prepared, so nothing is compiled on this path, by knex or by PostgreSQL.
  */
 class FindBatch {
   private pending = new Map<string, Map<string, Waiter[]>>();
 
   constructor(private readonly db: Database) {}
 
-  find(model: string, id: string): Promise<PayloadRow | undefined> {
+  find(model: string, id: string): Promise<FoundRow | undefined> {
     return new Promise((resolve, reject) => {
       if (this.pending.size === 0) queueMicrotask(() => this.flush());
       let models = this.pending.get(id);
@@ -57,20 +165,34 @@ class FindBatch {
     this.pending = new Map();
     for (const [id, models] of pending) {
       const names = [...models.keys()];
-      const sql = `select model, payload, consumed_at from ${TABLE}
-        where id = ? and model in (${names.map(() => '?').join(', ')})
-          and (expires_at is null or expires_at > ?)`;
-      this.db.raw(sql, [id, ...names, new Date()]).then(
-        (result: { rows: (PayloadRow & { model: string })[] }) => {
-          for (const [model, waiters] of models) {
-            const row = result.rows.find((r) => r.model === model);
+      const now = new Date();
+      const only = names.length === 1 ? names[0]! : null;
+      if (only && FOLLOWED_BY_ACCOUNT.has(only)) {
+        const waiters = models.get(only)!;
+        ACCOUNT_TOKEN_FIND.run(this.db, [now, only, id, now]).then(
+          ({ rows }) => {
+            const row = foundAccountToken(only, rows[0]);
             for (const waiter of waiters) waiter.resolve(row);
-          }
-        },
-        (err: unknown) => {
-          for (const waiters of models.values()) for (const waiter of waiters) waiter.reject(err);
-        },
-      );
+          },
+          (err: unknown) => {
+            for (const waiter of waiters) waiter.reject(err);
+          },
+        );
+        continue;
+      }
+      findStatementFor(names.length)
+        .run(this.db, [now, id, ...names, now])
+        .then(
+          ({ rows }) => {
+            for (const [model, waiters] of models) {
+              const row = foundRow(rows.find((r) => r.model === model));
+              for (const waiter of waiters) waiter.resolve(row);
+            }
+          },
+          (err: unknown) => {
+            for (const waiters of models.values()) for (const waiter of waiters) waiter.reject(err);
+          },
+        );
     }
   }
 }
@@ -122,16 +244,21 @@ function consumedError(model: string): Error {
  * uses at once, on one node or two, both find nothing, so the save is an insert that only one of them
  * makes (or that replaces an expired row not yet purged), and the other is refused (RFC 9449 §11.1).
  */
-const INSERT_ONCE = `insert into ${TABLE} (model, id, payload, expires_at) values (?, ?, ?, ?)
+const INSERT_ONCE = new PreparedStatement(`insert into ${TABLE} (model, id, payload, expires_at)
+  values (?, ?, ?, ?)
   on conflict (model, id) do update set payload = excluded.payload, expires_at = excluded.expires_at
-    where ${TABLE}.expires_at is not null and ${TABLE}.expires_at <= ?`;
+    where ${TABLE}.expires_at is not null and ${TABLE}.expires_at <= ?`);
 
 async function insertOnce(db: Database, write: PayloadWrite): Promise<void> {
   const now = new Date();
-  const result = await db.raw(INSERT_ONCE, [write.model, write.id, write.json, write.expiresAt, now]);
-  const inserted = Number(result.rowCount ?? result.affectedRows ?? 0);
-  if (inserted !== 1) throw new errors.InvalidRequest('replay detected');
+  const result = await INSERT_ONCE.run(db, [write.model, write.id, write.json, write.expiresAt, now]);
+  if (result.rowCount !== 1) throw new errors.InvalidRequest('replay detected');
 }
+
+/** The compare-and-set of `consume` (below). */
+const CONSUME = new PreparedStatement(
+  `update ${TABLE} set consumed_at = ? where model = ? and id = ? and consumed_at is null`,
+);
 
 /** Adapter for one oidc-provider model (the library builds one per model name). */
 export class KnexAdapter implements Adapter {
@@ -163,6 +290,7 @@ export class KnexAdapter implements Adapter {
       accountId: payload.accountId ?? null,
       expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
     };
+    forgetFind(this.model, id);
     // A refresh token's successors are written with its consumption, in one transaction.
     if (this.model === 'ReplayDetection') return insertOnce(this.db, write);
     const rotation = currentRotation();
@@ -174,7 +302,10 @@ export class KnexAdapter implements Adapter {
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (!isStorableText(id)) return undefined;
-    const row = await sharedFind(this.model, id, () => this.batch.find(this.model, id));
+    const row = await sharedFind<FoundRow | undefined>(this.model, id, () => this.batch.find(this.model, id));
+    // Read with it: the grant it was issued under, for this request's find of that grant.
+    if (row?.grant) readAhead('Grant', row.grant.id, row.grant.row);
+    if (row?.account) readAhead('Account', row.account.id, row.account.account);
     // A consumed refresh token presented again: a retry within the grace window ends here.
     if (row?.consumed_at && this.model === 'RefreshToken')
       await currentRotation()?.onConsumedFind(id, row.payload);
@@ -193,6 +324,7 @@ export class KnexAdapter implements Adapter {
 
   async consume(id: string): Promise<void> {
     if (!isStorableText(id)) throw consumedError(this.model);
+    forgetFind(this.model, id);
     const rotation = this.model === 'RefreshToken' ? currentRotation() : undefined;
     if (rotation) {
       rotation.deferConsume(id);
@@ -200,20 +332,19 @@ export class KnexAdapter implements Adapter {
     }
     // Compare-and-set: the library found the row unconsumed, but so may a parallel request (on this
     // node or another). Only one changes it; the other must not go on to issue tokens.
-    const changed = await this.db(TABLE)
-      .where({ model: this.model, id })
-      .whereNull('consumed_at')
-      .update({ consumed_at: new Date() });
-    if (changed !== 1) throw consumedError(this.model);
+    const { rowCount } = await CONSUME.run(this.db, [new Date(), this.model, id]);
+    if (rowCount !== 1) throw consumedError(this.model);
   }
 
   async destroy(id: string): Promise<void> {
     if (!isStorableText(id)) return;
+    forgetFind(this.model, id);
     await this.db(TABLE).where({ model: this.model, id }).delete();
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
     if (!isStorableText(grantId)) return;
+    forgetFind('Grant', grantId);
     await this.db(TABLE).where({ model: this.model, grant_id: grantId }).delete();
   }
 }

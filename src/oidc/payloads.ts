@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Database } from '../db/database';
+import { PreparedStatement } from '../db/prepared';
 
 export const PAYLOADS_TABLE = 'oidc_payloads';
 
@@ -23,18 +24,19 @@ export interface PayloadWrite {
   expiresAt: Date | null;
 }
 
-const UPSERT = `insert into ${TABLE} (model, id, payload, grant_id, uid, user_code, account_id, expires_at)
+const UPSERT =
+  new PreparedStatement(`insert into ${TABLE} (model, id, payload, grant_id, uid, user_code, account_id, expires_at)
   values (?, ?, ?, ?, ?, ?, ?, ?)
   on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
     uid = excluded.uid, user_code = excluded.user_code, account_id = excluded.account_id,
-    expires_at = excluded.expires_at`;
+    expires_at = excluded.expires_at`);
 
 /**
- * Inserts or replaces a row. Every token issued passes here: fixed text, nothing for knex to
- * compile. Runs in the caller's transaction when given one.
+ * Inserts or replaces a row. Every token issued passes here: a prepared statement (db/prepared.ts).
+ * Runs in the caller's transaction when given one.
  */
 export async function upsertPayload(db: Database | Knex.Transaction, row: PayloadWrite): Promise<void> {
-  await db.raw(UPSERT, [
+  await UPSERT.run(db, [
     row.model,
     row.id,
     row.json,
@@ -147,10 +149,49 @@ export async function isUnusedRefreshToken(db: Database, id: string): Promise<bo
 }
 
 /**
- * Consumes a refresh token and writes its successors in one transaction, all or nothing. The
- * consumption is a compare-and-set: of parallel callers for one token one changes the row (on
- * PostgreSQL the others wait on its row lock, then find it consumed) and the others get false.
- * `successor` (sealed) is the answer kept for a retry within the grace window.
+ * The rotation as one statement (atomic by itself, so no BEGIN and COMMIT round trips): the
+ * compare-and-set consumption in a data-modifying CTE (PostgreSQL runs it exactly once), and the
+ * successors inserted only when it changed the row. The writes come as one JSON array.
+ */
+const ROTATE = new PreparedStatement<{ id: string }>(`with consumed as (
+    update ${TABLE} set consumed_at = ?, successor = ?
+    where model = 'RefreshToken' and id = ? and consumed_at is null
+    returning id
+  )
+  insert into ${TABLE} (model, id, payload, grant_id, uid, user_code, account_id, expires_at)
+  select w.model, w.id, w.payload, w.grant_id, w.uid, w.user_code, w.account_id, w.expires_at
+    from jsonb_to_recordset(?::jsonb) as w(model text, id text, payload jsonb, grant_id text, uid text,
+      user_code text, account_id text, expires_at timestamptz)
+    where exists (select 1 from consumed)
+  on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
+    uid = excluded.uid, user_code = excluded.user_code, account_id = excluded.account_id,
+    expires_at = excluded.expires_at
+  returning id`);
+
+/** The writes as ROTATE reads them; the last write of a row wins, as it would one after the other. */
+function writesJson(writes: PayloadWrite[]): string {
+  const last = new Map<string, PayloadWrite>();
+  for (const write of writes) {
+    const key = `${write.model} ${write.id}`;
+    last.delete(key);
+    last.set(key, write);
+  }
+  // `json` is the payload's JSON already (the adapter's storableJson): spliced in, not encoded twice.
+  const rows = [...last.values()].map(
+    (w) =>
+      `{"model":${JSON.stringify(w.model)},"id":${JSON.stringify(w.id)},"payload":${w.json},` +
+      `"grant_id":${JSON.stringify(w.grantId)},"uid":${JSON.stringify(w.uid)},` +
+      `"user_code":${JSON.stringify(w.userCode)},"account_id":${JSON.stringify(w.accountId)},` +
+      `"expires_at":${JSON.stringify(w.expiresAt?.toISOString() ?? null)}}`,
+  );
+  return `[${rows.join(',')}]`;
+}
+
+/**
+ * Consumes a refresh token and writes its successors, all or nothing. The consumption is a
+ * compare-and-set: of parallel callers for one token one changes the row (on PostgreSQL the others
+ * wait on its row lock, then find it consumed) and the others get false. `successor` (sealed) is
+ * the answer kept for a retry within the grace window.
  */
 export async function commitRotation(
   db: Database,
@@ -158,15 +199,15 @@ export async function commitRotation(
   successor: string | null,
   writes: PayloadWrite[],
 ): Promise<boolean> {
-  return db.transaction(async (trx) => {
-    const changed = await trx(TABLE)
-      .where({ model: 'RefreshToken', id: consumedId })
-      .whereNull('consumed_at')
-      .update({ consumed_at: new Date(), successor });
-    if (changed !== 1) return false;
-    for (const write of writes) await upsertPayload(trx, write);
-    return true;
-  });
+  if (writes.length) {
+    const { rowCount } = await ROTATE.run(db, [new Date(), successor, consumedId, writesJson(writes)]);
+    return rowCount > 0;
+  }
+  const changed = await db(TABLE)
+    .where({ model: 'RefreshToken', id: consumedId })
+    .whereNull('consumed_at')
+    .update({ consumed_at: new Date(), successor });
+  return changed === 1;
 }
 
 /**

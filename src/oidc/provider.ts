@@ -12,6 +12,7 @@ import { ACR_VALUES } from '../accounts/mfa/methods';
 import { limitClientAuthFailures } from '../security/client-auth-failures';
 import { limitClientRegistration } from '../security/client-registration-limit';
 import { createAdapterFactory } from './adapter';
+import { sharedFind } from './shared-finds';
 import { SCOPE_CLAIMS, providerAccount, supportedScopes } from './claims';
 import { registerGrants } from './grants';
 import { EXTENSION_GRANT_TYPES, TOKEN_EXCHANGE_GRANT } from './grants/names';
@@ -96,7 +97,8 @@ export function buildConfiguration(
       short: { signed: true, httpOnly: true, sameSite: 'lax', ...(https && { secure: true }) },
     },
     async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
-      const account = await protocolErrors(accounts.findById(sub));
+      // Read with the access token when one brought the account here (adapter.ts ACCESS_TOKEN_FIND).
+      const account = await protocolErrors(sharedFind('Account', sub, () => accounts.findById(sub)));
       // A disabled account's tokens stop working at userinfo and wherever the account is resolved.
       if (!account || account.disabled) return undefined;
       return providerAccount(account);

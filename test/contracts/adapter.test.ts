@@ -9,6 +9,7 @@
 import { ClientStore } from '../../src/clients/store';
 import { purgeOnce } from '../../src/jobs/purge';
 import { createAdapterFactory } from '../../src/oidc/adapter';
+import { findScope } from '../../src/oidc/shared-finds';
 import { itAcrossPools, storeContract } from './harness';
 
 /** The adapters as the provider gets them: one per model name, Client from the registry. */
@@ -74,6 +75,37 @@ describe('every model', () => {
       adapters.db.off('query', onQuery);
     }
     expect(queries.filter((sql) => sql.includes('oidc_payloads'))).toHaveLength(2);
+  });
+
+  it("reads a token's grant ahead for its own request only, and forgets it on a write", async () => {
+    const grant = { kind: 'Grant', jti: 'g-ahead', accountId: 'a' };
+    await forModel('Grant').upsert('g-ahead', grant, 60);
+    await accessTokens().upsert('at-ahead', { kind: 'AccessToken', grantId: 'g-ahead' }, 60);
+    const queries: string[] = [];
+    const onQuery = (q: { sql: string }) => queries.push(q.sql);
+    adapters.db.on('query', onQuery);
+    try {
+      // The library's order: the token, then its grant; the second costs no query.
+      await findScope(async () => {
+        await accessTokens().find('at-ahead');
+        expect(await forModel('Grant').find('g-ahead')).toEqual(grant);
+      });
+      expect(queries).toHaveLength(1);
+      // A write in the same request: what was read ahead is no longer served.
+      await findScope(async () => {
+        await accessTokens().find('at-ahead');
+        await forModel('Grant').destroy('g-ahead');
+        expect(await forModel('Grant').find('g-ahead')).toBeUndefined();
+      });
+    } finally {
+      adapters.db.off('query', onQuery);
+    }
+    // Read ahead by one request and not used there: another request reads the database.
+    await forModel('Grant').upsert('g-ahead', grant, 60);
+    await findScope(() => accessTokens().find('at-ahead'));
+    await adapters.db('oidc_payloads').where({ model: 'Grant', id: 'g-ahead' }).delete();
+    expect(await findScope(() => forModel('Grant').find('g-ahead'))).toBeUndefined();
+    expect(await forModel('Grant').find('g-ahead')).toBeUndefined();
   });
 
   it('replaces the payload on a second upsert of the same id', async () => {
