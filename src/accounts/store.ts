@@ -498,11 +498,12 @@ export class AccountStore {
 export const ACCOUNT_COLUMNS = `a.*, coalesce((select array_agg(ar.role_name order by ar.role_name)
   from account_roles ar where ar.account_id = a.id), '{}') as roles`;
 
-/** isUuid in SQL, for a text column that names an account (a token's account_id). */
-export const UUID_PATTERN_SQL = `'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'`;
+/** An account id (case-insensitive), for isUuid and for SQL that checks a text column (`~*`). */
+export const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+const UUID = new RegExp(UUID_PATTERN, 'i');
 
 export function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+  return UUID.test(value);
 }
 
 /** Whether a profile column's stored value equals the one written (jsonb address as JSON text). */

@@ -8,7 +8,7 @@
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/database';
 import { findUnstorable, isStorableText } from '../db/text';
-import { ACCOUNT_COLUMNS, AccountStore, UUID_PATTERN_SQL } from '../accounts/store';
+import { ACCOUNT_COLUMNS, AccountStore, UUID_PATTERN } from '../accounts/store';
 import type { Account } from '../accounts/account-row';
 import { ClientStore } from '../clients/store';
 import { PAYLOADS_TABLE as TABLE, upsertPayload, type PayloadWrite } from './payloads';
@@ -24,7 +24,7 @@ interface PayloadRow {
 /** A found row, and the Grant it names as the same statement read it (undefined: none by that id). */
 interface FoundRow extends PayloadRow {
   grant?: { id: string; row: PayloadRow | undefined };
-  /** An access token's account, as the same statement read it (null: none by that id). */
+  /** A token's account, as the same statement read it (null: none by that id). */
   account?: { id: string; account: Account | null };
 }
 
@@ -40,16 +40,9 @@ interface Waiter {
   reject(err: unknown): void;
 }
 
-interface BatchRow extends PayloadRow {
-  model: string;
-  grant_id: string | null;
-  grant_payload: AdapterPayload | null;
-  grant_consumed_at: Date | null;
-  grant_found: boolean;
-}
-
-/** A row of ACCOUNT_TOKEN_FIND: the token's columns under their own names, then the account's. */
-type AccountTokenRow = Record<string, unknown> & {
+/** A row of a token find: the token's columns under their own names, its grant's, its account's. */
+type TokenRow = Record<string, unknown> & {
+  token_model: string;
   token_payload: AdapterPayload;
   token_consumed_at: Date | null;
   token_grant_id: string | null;
@@ -57,7 +50,8 @@ type AccountTokenRow = Record<string, unknown> & {
   grant_payload: AdapterPayload | null;
   grant_consumed_at: Date | null;
   grant_found: boolean;
-  account_found: boolean;
+  /** Only in a statement that joins the account (ACCOUNT_COLUMNS follow it). */
+  account_found?: boolean;
 };
 
 /**
@@ -67,73 +61,50 @@ type AccountTokenRow = Record<string, unknown> & {
 const FOLLOWED_BY_ACCOUNT = new Set(['AccessToken', 'RefreshToken', 'AuthorizationCode']);
 
 /**
- * A token of FOLLOWED_BY_ACCOUNT looked up alone: the token, its grant and its account with its
- * roles in one round trip, for findAccount (provider.ts) as the grant is for the library. A token's
- * account_id that is no UUID names no account (AccountStore.findById answers null for it too).
+ * The look-up of one id as one or more models, with the Grant each row was issued under: the
+ * library's next step after finding a token is to find its grant (introspection, userinfo, the
+ * refresh and code grants), and here that costs no second round trip (shared-finds.ts readAhead).
+ * `withAccount` (a token of FOLLOWED_BY_ACCOUNT looked up alone) also joins its account with its
+ * roles, for findAccount (provider.ts); an account_id that is no UUID names no account, as
+ * AccountStore.findById answers for it.
  */
-const ACCOUNT_TOKEN_FIND = new PreparedStatement<AccountTokenRow>(`select t.payload as token_payload,
-    t.consumed_at as token_consumed_at, t.grant_id as token_grant_id, t.account_id as token_account_id,
-    g.payload as grant_payload, g.consumed_at as grant_consumed_at, g.id is not null as grant_found,
-    a.id is not null as account_found, ${ACCOUNT_COLUMNS}
-  from ${TABLE} t
-  left join ${TABLE} g on g.model = 'Grant' and g.id = t.grant_id
-    and (g.expires_at is null or g.expires_at > ?)
-  left join accounts a
-    on a.id = case when t.account_id ~* ${UUID_PATTERN_SQL} then t.account_id::uuid end
-  where t.model = ? and t.id = ? and (t.expires_at is null or t.expires_at > ?)`);
+function findStatement(models: number, withAccount: boolean): PreparedStatement<TokenRow> {
+  return new PreparedStatement<TokenRow>(`select t.model as token_model, t.payload as token_payload,
+      t.consumed_at as token_consumed_at, t.grant_id as token_grant_id, t.account_id as token_account_id,
+      g.payload as grant_payload, g.consumed_at as grant_consumed_at, g.id is not null as grant_found
+      ${withAccount ? `, a.id is not null as account_found, ${ACCOUNT_COLUMNS}` : ''}
+    from ${TABLE} t
+    left join ${TABLE} g on g.model = 'Grant' and g.id = t.grant_id
+      and (g.expires_at is null or g.expires_at > ?)
+    ${withAccount ? `left join accounts a on a.id = case when t.account_id ~* '${UUID_PATTERN}' then t.account_id::uuid end` : ''}
+    where t.id = ? and t.model in (${Array.from({ length: models }, () => '?').join(', ')})
+      and (t.expires_at is null or t.expires_at > ?)`);
+}
 
-function foundAccountToken(model: string, row: AccountTokenRow | undefined): FoundRow | undefined {
+/** One statement per number of models asked for at once (1 to 3 in practice), with or without the account. */
+const FIND_STATEMENTS = new Map<string, PreparedStatement<TokenRow>>();
+
+function findStatementFor(models: number, withAccount: boolean): PreparedStatement<TokenRow> {
+  const key = `${models} ${withAccount}`;
+  let statement = FIND_STATEMENTS.get(key);
+  if (!statement) FIND_STATEMENTS.set(key, (statement = findStatement(models, withAccount)));
+  return statement;
+}
+
+function foundRow(row: TokenRow | undefined): FoundRow | undefined {
   if (!row) return undefined;
-  const found = foundRow({
-    model,
-    payload: row.token_payload,
-    consumed_at: row.token_consumed_at,
-    grant_id: row.token_grant_id,
-    grant_payload: row.grant_payload,
-    grant_consumed_at: row.grant_consumed_at,
-    grant_found: row.grant_found,
-  })!;
-  if (row.token_account_id)
+  const found: FoundRow = { payload: row.token_payload, consumed_at: row.token_consumed_at };
+  if (row.token_grant_id && row.token_model !== 'Grant')
+    found.grant = {
+      id: row.token_grant_id,
+      row: row.grant_found ? { payload: row.grant_payload!, consumed_at: row.grant_consumed_at } : undefined,
+    };
+  if (row.account_found !== undefined && row.token_account_id)
     found.account = {
       id: row.token_account_id,
       account: row.account_found
         ? AccountStore.fromRow(row as unknown as Parameters<typeof AccountStore.fromRow>[0])
         : null,
-    };
-  return found;
-}
-
-/**
- * The look-up of one id as one or more models, with the Grant each row was issued under: the
- * library's next step after finding a token is to find its grant (introspection, userinfo, the
- * refresh and code grants), and here that costs no second round trip (shared-finds.ts readAhead).
- */
-function findStatement(models: number): PreparedStatement<BatchRow> {
-  return new PreparedStatement<BatchRow>(`select t.model, t.payload, t.consumed_at, t.grant_id,
-      g.payload as grant_payload, g.consumed_at as grant_consumed_at, g.id is not null as grant_found
-    from ${TABLE} t
-    left join ${TABLE} g on g.model = 'Grant' and g.id = t.grant_id
-      and (g.expires_at is null or g.expires_at > ?)
-    where t.id = ? and t.model in (${Array.from({ length: models }, () => '?').join(', ')})
-      and (t.expires_at is null or t.expires_at > ?)`);
-}
-
-/** One statement per number of models asked for at once (1 to 3 in practice). */
-const FIND_STATEMENTS = new Map<number, PreparedStatement<BatchRow>>();
-
-function findStatementFor(models: number): PreparedStatement<BatchRow> {
-  let statement = FIND_STATEMENTS.get(models);
-  if (!statement) FIND_STATEMENTS.set(models, (statement = findStatement(models)));
-  return statement;
-}
-
-function foundRow(row: BatchRow | undefined): FoundRow | undefined {
-  if (!row) return undefined;
-  const found: FoundRow = { payload: row.payload, consumed_at: row.consumed_at };
-  if (row.grant_id && row.model !== 'Grant')
-    found.grant = {
-      id: row.grant_id,
-      row: row.grant_found ? { payload: row.grant_payload!, consumed_at: row.grant_consumed_at } : undefined,
     };
   return found;
 }
@@ -166,26 +137,13 @@ class FindBatch {
     for (const [id, models] of pending) {
       const names = [...models.keys()];
       const now = new Date();
-      const only = names.length === 1 ? names[0]! : null;
-      if (only && FOLLOWED_BY_ACCOUNT.has(only)) {
-        const waiters = models.get(only)!;
-        ACCOUNT_TOKEN_FIND.run(this.db, [now, only, id, now]).then(
-          ({ rows }) => {
-            const row = foundAccountToken(only, rows[0]);
-            for (const waiter of waiters) waiter.resolve(row);
-          },
-          (err: unknown) => {
-            for (const waiter of waiters) waiter.reject(err);
-          },
-        );
-        continue;
-      }
-      findStatementFor(names.length)
+      const withAccount = names.length === 1 && FOLLOWED_BY_ACCOUNT.has(names[0]!);
+      findStatementFor(names.length, withAccount)
         .run(this.db, [now, id, ...names, now])
         .then(
           ({ rows }) => {
             for (const [model, waiters] of models) {
-              const row = foundRow(rows.find((r) => r.model === model));
+              const row = foundRow(rows.find((r) => r.token_model === model));
               for (const waiter of waiters) waiter.resolve(row);
             }
           },

@@ -150,23 +150,26 @@ export async function isUnusedRefreshToken(db: Database, id: string): Promise<bo
 
 /**
  * The rotation as one statement (atomic by itself, so no BEGIN and COMMIT round trips): the
- * compare-and-set consumption in a data-modifying CTE (PostgreSQL runs it exactly once), and the
- * successors inserted only when it changed the row. The writes come as one JSON array.
+ * compare-and-set consumption and the successors' insert as data-modifying CTEs, which PostgreSQL
+ * runs exactly once and to completion whether or not the query reads them; the insert takes rows
+ * only when the consumption changed the row. The writes come as one JSON array; the answer is
+ * whether this call consumed the token.
  */
-const ROTATE = new PreparedStatement<{ id: string }>(`with consumed as (
+const ROTATE = new PreparedStatement<{ consumed: number }>(`with consumed as (
     update ${TABLE} set consumed_at = ?, successor = ?
     where model = 'RefreshToken' and id = ? and consumed_at is null
     returning id
+  ), written as (
+    insert into ${TABLE} (model, id, payload, grant_id, uid, user_code, account_id, expires_at)
+    select w.model, w.id, w.payload, w.grant_id, w.uid, w.user_code, w.account_id, w.expires_at
+      from jsonb_to_recordset(?::jsonb) as w(model text, id text, payload jsonb, grant_id text,
+        uid text, user_code text, account_id text, expires_at timestamptz)
+      where exists (select 1 from consumed)
+    on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
+      uid = excluded.uid, user_code = excluded.user_code, account_id = excluded.account_id,
+      expires_at = excluded.expires_at
   )
-  insert into ${TABLE} (model, id, payload, grant_id, uid, user_code, account_id, expires_at)
-  select w.model, w.id, w.payload, w.grant_id, w.uid, w.user_code, w.account_id, w.expires_at
-    from jsonb_to_recordset(?::jsonb) as w(model text, id text, payload jsonb, grant_id text, uid text,
-      user_code text, account_id text, expires_at timestamptz)
-    where exists (select 1 from consumed)
-  on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
-    uid = excluded.uid, user_code = excluded.user_code, account_id = excluded.account_id,
-    expires_at = excluded.expires_at
-  returning id`);
+  select count(*)::int as consumed from consumed`);
 
 /** The writes as ROTATE reads them; the last write of a row wins, as it would one after the other. */
 function writesJson(writes: PayloadWrite[]): string {
@@ -199,15 +202,8 @@ export async function commitRotation(
   successor: string | null,
   writes: PayloadWrite[],
 ): Promise<boolean> {
-  if (writes.length) {
-    const { rowCount } = await ROTATE.run(db, [new Date(), successor, consumedId, writesJson(writes)]);
-    return rowCount > 0;
-  }
-  const changed = await db(TABLE)
-    .where({ model: 'RefreshToken', id: consumedId })
-    .whereNull('consumed_at')
-    .update({ consumed_at: new Date(), successor });
-  return changed === 1;
+  const { rows } = await ROTATE.run(db, [new Date(), successor, consumedId, writesJson(writes)]);
+  return rows[0]?.consumed === 1;
 }
 
 /**

@@ -97,7 +97,7 @@ export function buildConfiguration(
       short: { signed: true, httpOnly: true, sameSite: 'lax', ...(https && { secure: true }) },
     },
     async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
-      // Read with the access token when one brought the account here (adapter.ts ACCESS_TOKEN_FIND).
+      // Read with the token when its look-up brought the account here (adapter.ts findStatement).
       const account = await protocolErrors(sharedFind('Account', sub, () => accounts.findById(sub)));
       // A disabled account's tokens stop working at userinfo and wherever the account is resolved.
       if (!account || account.disabled) return undefined;
