@@ -2,7 +2,7 @@
  * `npm start`: configuration -> node (node.ts: database, stores, provider, HTTP) -> signals.
  * SIGTERM and SIGINT stop accepting connections, let in-flight requests finish and close the node,
  * within SHUTDOWN_TIMEOUT seconds (exit 0); past it the requests left are cut (exit 1). A bad
- * configuration exits 2, a failed start 1.
+ * configuration exits 2, a failed start 1, and so does the loss of an embedded database's process.
  */
 import dotenv from 'dotenv';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -39,7 +39,18 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const running = await startNode(config);
+  // Set once the node runs: until then there is no logger to report to.
+  const node: { running?: Awaited<ReturnType<typeof startNode>> } = {};
+  const running = await startNode(config, {
+    // A node on a DATA_DIR whose database process has ended cannot answer anything: it exits, and
+    // its supervisor starts it again (the new owner takes the dead one's lock over).
+    onOwnerLost(err) {
+      if (node.running) node.running.services.logger.fatal({ err }, 'the embedded database is gone; exiting');
+      else console.error(`gatehouse: ${err.message}; exiting`);
+      process.exit(1);
+    },
+  });
+  node.running = running;
   const { logger } = running.services;
   if (running.seeded) logger.info('seeded the demo data into an empty database');
   console.log(banner(config, running.url, running.seeded));

@@ -31,6 +31,8 @@ export interface DatabaseOptions {
    * other processes while it runs; a `command` keeps them to itself for its short run.
    */
   role?: EmbeddedRole;
+  /** For a server on a DATA_DIR: its owner process ended while it runs (embedded/owner-process.ts). */
+  onOwnerLost?: (err: Error) => void;
 }
 
 let pgliteClientClass: unknown;
@@ -139,7 +141,10 @@ export async function openKnexConfig(
     return { knex: knexConfig(config, options), close: async () => undefined };
   // Required here, as knex-pglite is, so that a node on PostgreSQL never loads PGlite.
   const { openEmbedded } = require('./embedded/open') as typeof import('./embedded/open');
-  const embedded = await openEmbedded(config.dataDir, { role: options.role ?? 'server' });
+  const embedded = await openEmbedded(config.dataDir, {
+    role: options.role ?? 'server',
+    ...(options.onOwnerLost ? { onOwnerLost: options.onOwnerLost } : {}),
+  });
   try {
     return { knex: embeddedKnexConfig(embedded, options), close: () => embedded.close() };
   } catch (err) {

@@ -1,10 +1,11 @@
 /**
  * Opens the embedded database under DATA_DIR so that only one process ever has its files open.
  *
- * - No owner: this process takes the lock and opens the files. A server then serves them on a unix
- *   socket (socket-server.ts) and talks to them through that socket with `pg` like every other
- *   process, so that all of them share one code path and hear one another's NOTIFYs; a command (CLI,
- *   knex) keeps them to itself for its run and uses PGlite directly.
+ * - No owner: a server forks its owner process (owner-process.ts), which takes the lock, opens the
+ *   files and serves them on a unix socket (socket-server.ts); the server talks to them through that
+ *   socket with `pg` like every other process, so that all of them share one code path and hear one
+ *   another's NOTIFYs, and PGlite has a core of its own. A command (CLI, knex) takes the lock itself
+ *   and keeps the files to itself for its run, using PGlite directly.
  * - A server owns them: connect to its socket with `pg`, as to any PostgreSQL.
  * - A command owns them (or a server is still starting): wait for it, then try again.
  */
@@ -13,34 +14,19 @@ import { Client } from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { ConfigError } from '../../config';
 import { openEmbeddedDatabase, prepareDataDir } from '../data-dir';
-import { tryLock, type HeldLock, type LockContent, type ServedAt } from './lock';
+import {
+  socketConnection,
+  type EmbeddedConnection,
+  type EmbeddedRole,
+  type OpenEmbeddedOptions,
+  type SocketConnection,
+} from './connection';
+import { tryLock, type HeldLock, type LockContent } from './lock';
+import { forkOwner } from './owner-process';
 import { serveDatabase } from './socket-server';
 
-export type EmbeddedRole = LockContent['role'];
-
-/** pg's settings for an owner's socket: the socket's folder as host; PGlite has one user and database. */
-export interface SocketConnection {
-  host: string;
-  port: number;
-  user: string;
-  database: string;
-}
-
-export type EmbeddedConnection =
-  /** Through the owner's socket (this process's own when it is a server owner). */
-  | { kind: 'socket'; connection: SocketConnection; close(): Promise<void> }
-  /** The files opened here, for one command's run. */
-  | { kind: 'pglite'; pglite: PGlite; close(): Promise<void> };
-
-export interface OpenEmbeddedOptions {
-  role: EmbeddedRole;
-  /** How long to wait for another process that holds the files without serving them. */
-  waitMs?: number;
-}
-
-export function socketConnection(served: ServedAt): SocketConnection {
-  return { host: served.host, port: served.port, user: 'postgres', database: 'postgres' };
-}
+export type { EmbeddedConnection, EmbeddedRole, OpenEmbeddedOptions, SocketConnection };
+export { socketConnection };
 
 /** True when the owner's socket answers (an owner shutting down may still have its lock). */
 async function answers(connection: SocketConnection): Promise<boolean> {
@@ -83,6 +69,7 @@ async function own(dataDir: string, role: EmbeddedRole, lock: HeldLock): Promise
     return {
       kind: 'socket',
       connection: socketConnection(server.served),
+      owned: true,
       async close() {
         await server.close();
         await opened.close();
@@ -102,6 +89,7 @@ export async function openEmbedded(
 ): Promise<EmbeddedConnection> {
   // Refuses a world-writable DATA_DIR and creates it before a lock is written into it.
   prepareDataDir(dataDir);
+  if (options.role === 'server' && !options.inProcess) return forkOwner(dataDir, options);
   const deadline = Date.now() + (options.waitMs ?? 30_000);
   for (;;) {
     const attempt = tryLock(dataDir, options.role);
@@ -109,7 +97,8 @@ export async function openEmbedded(
     const { owner } = attempt;
     if (owner.role === 'server' && owner.served) {
       const connection = socketConnection(owner.served);
-      if (await answers(connection)) return { kind: 'socket', connection, close: async () => undefined };
+      if (await answers(connection))
+        return { kind: 'socket', connection, owned: false, close: async () => undefined };
     }
     if (Date.now() > deadline)
       throw new ConfigError(
