@@ -1,8 +1,9 @@
 // @ts-check
 /**
  * CPU time per request, on both sides of the wire: the server processes (Gatehouse nodes or the bare
- * library) from /proc/<pid>/stat, and the PostgreSQL backends serving their database, found through
- * pg_stat_activity and read the same way (the server runs on this machine). On a shared two-core
+ * library) from /proc/<pid>/stat, and the database side read the same way: the PostgreSQL backends
+ * serving their database, found through pg_stat_activity (the server runs on this machine), or the
+ * embedded database's process, a node's child. On a shared two-core
  * machine this is steadier than requests per second, and it says where the time goes.
  */
 const fs = require('node:fs');
@@ -31,6 +32,23 @@ function cpuMsOf(/** @type {number} */ pid) {
   }
 }
 
+/** The processes whose parent is `parent` (a node's embedded database process). */
+function childrenOf(/** @type {number} */ parent) {
+  /** @type {number[]} */
+  const children = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent)
+        children.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return children;
+}
+
 /** @param {number[]} pids */
 function sumCpuMs(pids) {
   /** @type {Map<number, number>} */
@@ -45,7 +63,8 @@ function sumCpuMs(pids) {
 /**
  * @typedef {object} CpuFigures
  * @property {number} serverMs       CPU of the server processes in the window
- * @property {number | null} postgresMs  CPU of the PostgreSQL backends of the target's database
+ * @property {number | null} postgresMs  CPU of the database side: the PostgreSQL backends of the
+ *   target's database, or the embedded database's process
  * @property {number} loadGeneratorMs CPU of this process (autocannon) in the window
  * @property {number} postgresBackends how many backends served the window
  * @property {{ server: number; postgres: number | null; total: number } | null} perRequestMs
@@ -63,6 +82,8 @@ function cpuMeter(options) {
   /** @type {Map<number, number>} */
   let pgStart = new Map();
   let selfStart = process.cpuUsage();
+  /** The embedded database's processes, children of the nodes (none on PostgreSQL). */
+  let embedded = /** @type {number[]} */ ([]);
 
   async function backends() {
     if (!options.databaseUrl || !options.databaseName) return [];
@@ -81,6 +102,8 @@ function cpuMeter(options) {
     /** Reads the backends first (async), then every counter at once. */
     async begin() {
       const pids = await backends();
+      embedded = fs.existsSync('/proc') ? options.serverPids.flatMap(childrenOf) : [];
+      pids.push(...embedded);
       serverStart = sumCpuMs(options.serverPids);
       pgStart = sumCpuMs(pids);
       selfStart = process.cpuUsage();
@@ -99,7 +122,7 @@ function cpuMeter(options) {
       for (const [pid, ms] of pgEnd) postgresMs += ms - (pgStart.get(pid) ?? 0);
       await monitor?.end().catch(() => undefined);
       monitor = null;
-      const hasPg = Boolean(options.databaseUrl);
+      const hasPg = Boolean(options.databaseUrl) || embedded.length > 0;
       return {
         serverMs: Math.round(serverMs),
         postgresMs: hasPg ? Math.round(postgresMs) : null,
