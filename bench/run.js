@@ -58,11 +58,11 @@ const TARGETS = {
     database: 'embedded',
     processes: 1,
   },
-  // The other path to an embedded database: a second process on the same DATA_DIR reaches it over
-  // the owner's socket (PostgreSQL's wire protocol, db/embedded/open.ts); all load goes to that one.
+  // A second node on the same DATA_DIR, which reaches the first node's database process over its
+  // socket as the first node does (db/embedded/open.ts); all load goes to that second node.
   'pglite-socket': {
     name: 'pglite-socket',
-    label: 'Gatehouse PGlite via socket',
+    label: 'Gatehouse PGlite 2nd node',
     kind: 'gatehouse',
     database: 'embedded',
     processes: 2,
