@@ -135,6 +135,11 @@ export interface Config {
   /** The device authorization grant (RFC 8628): DEVICE_CODE_TTL, the life of a device and user code. */
   deviceFlow: { codeTtlSeconds: number };
   /**
+   * The admin console at /admin: ADMIN_CONSOLE (on unless `false`, in production too) and
+   * ADMIN_SESSION_TTL, how long its session lasts without a request.
+   */
+  console: { enabled: boolean; sessionTtlSeconds: number };
+  /**
    * Back-channel logout deliveries (OpenID Connect Back-Channel Logout 1.0 §2.7): each request's
    * timeout, and how many times a failed one is tried again.
    */
@@ -301,6 +306,8 @@ const schema = z.object({
   AUDIT_RETENTION: z.coerce.number().int().min(1).max(3650).default(90),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
   WEBHOOK_RETRIES: z.coerce.number().int().min(0).max(20).default(8),
+  ADMIN_CONSOLE: bool.optional(),
+  ADMIN_SESSION_TTL: seconds(30 * 60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -429,6 +436,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     clientRegistration: e.CLIENT_REGISTRATION,
     parRequired: e.PAR_REQUIRED,
     deviceFlow: { codeTtlSeconds: e.DEVICE_CODE_TTL },
+    console: { enabled: e.ADMIN_CONSOLE ?? true, sessionTtlSeconds: e.ADMIN_SESSION_TTL },
     backchannelLogout: { timeoutMs: e.BACKCHANNEL_LOGOUT_TIMEOUT_MS, retries: e.BACKCHANNEL_LOGOUT_RETRIES },
     metrics: { token: e.METRICS_TOKEN ?? null, port: e.METRICS_PORT ?? null },
     audit: { retentionDays: e.AUDIT_RETENTION },

@@ -30,6 +30,7 @@ import { startMetricsServer, type MetricsServer } from './http/metrics-server';
 import {
   accountPageGuard,
   accountRouter,
+  consoleRouter,
   createPages,
   deviceLimitRouter,
   interactionConfiguration,
@@ -199,6 +200,23 @@ function hostRouters(parts: NodeParts, provider: Provider): Router[] {
     rateLimits: services.rateLimits,
     proxy: config.proxy,
   });
+  // /admin (ADMIN_CONSOLE), signed in through the provider as its own client gatehouse-admin.
+  const adminConsole = config.console.enabled
+    ? [
+        consoleRouter({
+          provider,
+          accounts: services.accounts,
+          db: services.db,
+          issuer: config.issuer,
+          secretKey: config.secretKey,
+          sessionTtlSeconds: config.console.sessionTtlSeconds,
+          stateTtlSeconds: config.ttl.interaction,
+          mfaRequiredRoles: config.mfa.requiredRoles,
+          pages,
+          logger,
+        }),
+      ]
+    : [];
   return [
     // POST at the authorization endpoint (OpenID Connect Core §3.1.2.1) becomes the same GET.
     parts.authorizationPost,
@@ -208,6 +226,7 @@ function hostRouters(parts: NodeParts, provider: Provider): Router[] {
     device,
     passkeys,
     account,
+    ...adminConsole,
     recovery,
     signUp,
     integrator,
@@ -247,6 +266,7 @@ async function bindProvider(
         consents: services.consents,
         pages,
         issuer: config.issuer,
+        console: config.console.enabled,
       }),
       // Unknown routes fall through the host to the provider, which would answer a bare 404.
       notFound: notFoundPage(pages),

@@ -15,7 +15,7 @@ import { DEFAULT_CLIENT_SCOPE } from './scope';
  * Ids of the clients Gatehouse itself defines in the provider's configuration (the account pages'
  * `gatehouse-account`). A static client shadows a stored one of the same id, so none may be stored.
  */
-export const RESERVED_CLIENT_IDS: ReadonlySet<string> = new Set(['gatehouse-account']);
+export const RESERVED_CLIENT_IDS: ReadonlySet<string> = new Set(['gatehouse-account', 'gatehouse-admin']);
 
 /** Whether the id belongs to one of Gatehouse's own clients (RESERVED_CLIENT_IDS). */
 export function isReservedClientId(clientId: string): boolean {

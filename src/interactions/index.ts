@@ -10,6 +10,7 @@ import type { ConsentStore } from '../accounts/consents';
 import type { AccountStore } from '../accounts/store';
 import type { ProviderExtensions } from '../oidc/provider';
 import { accountClient } from './account/client';
+import { adminClient } from './console/client';
 import { createDevicePageConfiguration } from './device';
 import { mergeConfiguration } from '../oidc/features/merge';
 import { renderNotFound } from './not-found';
@@ -24,6 +25,7 @@ export { createAccountRouter as accountRouter, type AccountRouterDeps } from './
 export { accountPageGuard } from './account/session';
 export { createDeviceLimitRouter as deviceLimitRouter, type DeviceLimitDeps } from './device';
 export { ACCOUNT_PATHS } from './account/client';
+export { createConsoleRouter as consoleRouter, type ConsoleRouterDeps } from './console/router';
 export { createRecoveryRouter as recoveryRouter, type RecoveryRouterDeps } from './recovery/router';
 export {
   createRegistrationRouter as registrationRouter,
@@ -37,17 +39,20 @@ export function interactionRouter(deps: InteractionDeps): Router {
 
 /**
  * The provider's own pages: errors, logout and signed-out, first-party consent, page languages; and
- * the account pages' own client, `gatehouse-account` (account/client.ts), a static client of `issuer`.
+ * the account pages' own client, `gatehouse-account` (account/client.ts), and with the console on, the
+ * console's, `gatehouse-admin` (console/client.ts): static clients of `issuer`.
  */
 export function interactionConfiguration(deps: {
   accounts: AccountStore;
   consents: Pick<ConsentStore, 'find'>;
   pages: Pages;
   issuer: string;
+  console: boolean;
 }): ProviderExtensions {
+  const clients = [accountClient(deps.issuer), ...(deps.console ? [adminClient(deps.issuer)] : [])];
   // The device flow's pages (device/pages.ts) are more features.deviceFlow, merged per feature.
   return mergeConfiguration(
-    { ...createPageConfiguration(deps), clients: [accountClient(deps.issuer)] },
+    { ...createPageConfiguration(deps), clients },
     createDevicePageConfiguration(deps),
   );
 }

@@ -4,7 +4,7 @@
  * breaks here and nowhere else. Each function names the library file it mirrors (checked on 9.13.x).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ServerResponse, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
@@ -539,4 +539,50 @@ export function queueBackchannelLogouts(provider: Provider, queue: LogoutQueue):
   prototype.backchannelLogout = async function backchannelLogout(this: Client, sub, sid) {
     await queue(this, sub, sid);
   };
+}
+
+/** What an authorization code proved, redeemed by one of Gatehouse's own clients (the console). */
+export interface RedeemedCode {
+  accountId: string;
+  grantId: string;
+  /** How the person signed in (the session's amr the code carries: `pwd`, `mfa`, …). */
+  amr: string[];
+}
+
+/**
+ * Redeems an authorization code of a first-party public client in process, with the checks the
+ * token endpoint makes (lib/actions/grants/authorization_code.js): the code exists and has not
+ * expired, belongs to the client and this redirect URI, was not used before (the adapter's
+ * compare-and-set consume refuses a second redemption, on any node), and the verifier is the
+ * PKCE S256 one (RFC 7636 §4.6). The console needs no tokens, only who signed in and the grant that
+ * sign-in created; null when anything does not hold.
+ */
+export async function redeemAuthorizationCode(
+  provider: Provider,
+  presented: { code: string; clientId: string; redirectUri: string; verifier: string },
+): Promise<RedeemedCode | null> {
+  const code = await provider.AuthorizationCode.find(presented.code).catch(() => undefined);
+  if (!code || (code as { consumed?: unknown }).consumed || !code.accountId || !code.grantId) return null;
+  if (code.clientId !== presented.clientId || code.redirectUri !== presented.redirectUri) return null;
+  if (code.codeChallengeMethod !== 'S256' || !code.codeChallenge) return null;
+  const expected = Buffer.from(code.codeChallenge);
+  const given = Buffer.from(createHash('sha256').update(presented.verifier).digest('base64url'));
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
+  try {
+    await code.consume();
+  } catch {
+    return null;
+  }
+  return { accountId: code.accountId, grantId: code.grantId, amr: code.amr ?? [] };
+}
+
+/** Whether the grant still exists (not revoked, not expired): a console session lives as long. */
+export async function grantExists(provider: Provider, grantId: string): Promise<boolean> {
+  return Boolean(await provider.Grant.find(grantId).catch(() => undefined));
+}
+
+/** Ends a grant the console holds (it was issued no tokens, so the grant is all there is). */
+export async function endGrant(provider: Provider, grantId: string): Promise<void> {
+  const grant = await provider.Grant.find(grantId).catch(() => undefined);
+  await grant?.destroy();
 }

@@ -67,6 +67,8 @@ describe('templates', () => {
     expect(templates.sort()).toEqual([
       'account-mfa.ejs',
       'account.ejs',
+      'admin-dashboard.ejs',
+      'admin-signed-out.ejs',
       'consent.ejs',
       'device-code.ejs',
       'device-confirm.ejs',

@@ -13,18 +13,23 @@ import { GatehouseError } from '../../errors';
 /** The form field every account form carries. */
 export const FORM_TOKEN_FIELD = 'csrf';
 
-/** Keeps the token apart from every other HMAC under the same secret. */
+/** Keeps the token apart from every other HMAC under the same secret (the console has its own). */
 const PURPOSE = 'gatehouse:account-form:v1:';
 
-export function formToken(secretKey: string, sessionUid: string): string {
+export function formToken(secretKey: string, sessionUid: string, purpose: string = PURPOSE): string {
   return createHmac('sha256', secretKey)
-    .update(PURPOSE + sessionUid)
+    .update(purpose + sessionUid)
     .digest('base64url');
 }
 
-export function formTokenMatches(secretKey: string, sessionUid: string, presented: unknown): boolean {
+export function formTokenMatches(
+  secretKey: string,
+  sessionUid: string,
+  presented: unknown,
+  purpose: string = PURPOSE,
+): boolean {
   if (typeof presented !== 'string' || !presented) return false;
-  const expected = Buffer.from(formToken(secretKey, sessionUid));
+  const expected = Buffer.from(formToken(secretKey, sessionUid, purpose));
   const given = Buffer.from(presented);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

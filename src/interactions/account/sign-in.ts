@@ -63,7 +63,8 @@ export function startSignIn(ctx: Context, options: SignInOptions, returnTo: Sign
   ctx.redirect(`${options.provider.pathFor('authorization')}?${query.toString()}`);
 }
 
-function sameState(expected: string | undefined, presented: unknown): boolean {
+/** Whether a presented value is the expected one (a state, a verifier), in constant time. */
+export function sameState(expected: string | undefined, presented: unknown): boolean {
   if (!expected || typeof presented !== 'string' || !presented) return false;
   const a = Buffer.from(expected);
   const b = Buffer.from(presented);
