@@ -40,6 +40,10 @@ const LANGUAGES = {
     accounts: 'Accounts',
     signOut: 'Sign out of the console',
     signedOut: 'Signed out of the console',
+    users: 'Users',
+    search: 'Username starts with',
+    searchSubmit: 'Search',
+    active: 'Active',
   },
   de: {
     locale: 'de-DE',
@@ -50,6 +54,10 @@ const LANGUAGES = {
     accounts: 'Konten',
     signOut: 'Von der Konsole abmelden',
     signedOut: 'Von der Konsole abgemeldet',
+    users: 'Benutzer',
+    search: 'Benutzername beginnt mit',
+    searchSubmit: 'Suchen',
+    active: 'Aktiv',
   },
 } as const;
 
@@ -78,6 +86,19 @@ it.each(Object.keys(LANGUAGES) as (keyof typeof LANGUAGES)[])(
       // The README's picture is a copy, refreshed by hand, so a test run never changes the checkout.
       if (language === 'en' && process.env.UPDATE_README_IMAGES === '1')
         fs.copyFileSync(path.join(OUTPUT, 'admin-console-en.png'), README_IMAGE);
+
+      // The users: searched, one opened; each page as clean for axe-core as the dashboard.
+      await page.getByRole('link', { name: words.users, exact: true }).click();
+      await page.waitForURL(`${node.issuer}/admin/users`);
+      await page.getByLabel(words.search).fill('ali');
+      await page.getByRole('button', { name: words.searchSubmit, exact: true }).click();
+      await page.waitForURL(`${node.issuer}/admin/users?q=ali`);
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await page.screenshot({ path: path.join(OUTPUT, `admin-users-${language}.png`), fullPage: true });
+      await page.getByRole('link', { name: 'alice', exact: true }).click();
+      await page.getByRole('heading', { name: 'alice' }).waitFor();
+      await expect(page.locator('.console-details').textContent()).resolves.toContain(words.active);
+      expect(await accessibilityProblems(page)).toEqual([]);
 
       await page.getByRole('button', { name: words.signOut, exact: true }).click();
       await page.getByRole('heading', { name: words.signedOut }).waitFor();

@@ -164,12 +164,12 @@ describe('signing out', () => {
 
 describe('ADMIN_SESSION_TTL and ADMIN_CONSOLE', () => {
   it('ends a session left idle longer than ADMIN_SESSION_TTL', async () => {
-    const short = await startTestServer({ env: { ADMIN_SESSION_TTL: '2' } });
+    const short = await startTestServer({ env: { ADMIN_SESSION_TTL: '3' } });
     try {
       const browser = new Browser();
       expect((await signIn(browser, ADMIN, short)).status).toBe(200);
       expect(await consoleAnswer(browser, short)).toBe(200);
-      await new Promise((r) => setTimeout(r, 3200));
+      await new Promise((r) => setTimeout(r, 4200));
       expect(await consoleAnswer(browser, short)).toBe(303);
     } finally {
       await short.stop();

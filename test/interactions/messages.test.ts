@@ -69,6 +69,8 @@ describe('templates', () => {
       'account.ejs',
       'admin-dashboard.ejs',
       'admin-signed-out.ejs',
+      'admin-user.ejs',
+      'admin-users.ejs',
       'consent.ejs',
       'device-code.ejs',
       'device-confirm.ejs',
@@ -92,6 +94,7 @@ describe('templates', () => {
       'second-factor.ejs',
     ]);
     expect(partials.sort()).toEqual([
+      'partials/admin-nav.ejs',
       'partials/passkey-register.ejs',
       'partials/passkey-second-factor.ejs',
       'partials/passkey-sign-in.ejs',

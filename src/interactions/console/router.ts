@@ -10,6 +10,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Database } from '../../db/database';
+import type { AccountStore } from '../../accounts/store';
 import { GatehouseError } from '../../errors';
 import { bodyOf, parseBody } from '../../http/body';
 import { errorHandler } from '../../http/errors';
@@ -24,11 +25,13 @@ import { CONSOLE_PATHS } from './client';
 import { dashboardFigures } from './dashboard';
 import { consoleSession, endConsoleSession, type ConsoleSession } from './session';
 import { finishConsoleSignIn, startConsoleSignIn, type ConsoleSignInOptions } from './sign-in';
+import { USER_NOTICES, USER_PATHS, loadUser, userListLocals, userLocals, userPath } from './users';
 
 /** Keeps the console's form tokens apart from the account pages' under the same secret. */
 const FORM_PURPOSE = 'gatehouse:admin-form:v1:';
 
 export interface ConsoleRouterDeps extends ConsoleSignInOptions {
+  accounts: Pick<AccountStore, 'findById' | 'list' | 'setDisabled'>;
   db: Database;
   pages: Pages;
   logger: Logger;
@@ -53,12 +56,18 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
     ctx.body = await deps.pages.render(view, language, {
       title: t(titleKey),
       paths: CONSOLE_PATHS,
+      // The layout's wider column: the console's pages hold tables.
+      wide: true,
       ...locals,
     });
   }
 
   function chrome(session: ConsoleSession) {
     return {
+      nav: [
+        { href: CONSOLE_PATHS.root, label: 'admin.nav.dashboard' },
+        { href: USER_PATHS.list, label: 'admin.nav.users' },
+      ],
       username: session.account.username,
       csrfField: FORM_TOKEN_FIELD,
       csrfToken: formToken(deps.secretKey, session.grantId, FORM_PURPOSE),
@@ -88,6 +97,65 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
     const figures = await dashboardFigures(deps.db);
     await render(ctx, 'admin-dashboard', 'admin.dashboard.title', { ...chrome(session), figures });
   });
+
+  /** A page for a signed-in administrator; signed out, the sign-in (which comes back to /admin). */
+  function consolePage(
+    name: string,
+    path: string,
+    show: (ctx: Context, session: ConsoleSession) => Promise<void>,
+  ) {
+    router.get(name, path, ...page, async function showConsolePage(ctx) {
+      const session = await consoleSession(ctx, deps);
+      if (!session) return startConsoleSignIn(ctx, deps);
+      await show(ctx, session);
+    });
+  }
+
+  /** A form of a signed-in administrator: same site, its form token, then the change. */
+  function consolePost(
+    name: string,
+    path: string,
+    change: (ctx: Context, session: ConsoleSession) => Promise<void>,
+  ) {
+    router.post(name, path, ...page, refuseCrossSite(), form, async function changeFromConsole(ctx) {
+      const session = await postingSession(ctx);
+      if (session) await change(ctx, session);
+    });
+    router.get(path, ...page, function redirectToConsolePage(ctx) {
+      ctx.status = 303;
+      ctx.redirect(CONSOLE_PATHS.root);
+    });
+  }
+
+  consolePage('showConsoleUsers', USER_PATHS.list, async (ctx, session) => {
+    const locals = await userListLocals(ctx, deps.accounts);
+    await render(ctx, 'admin-users', 'admin.users.title', { ...chrome(session), ...locals });
+  });
+  consolePage('showConsoleUser', USER_PATHS.show, async (ctx, session) => {
+    const account = await loadUser(ctx, deps.accounts);
+    const done = typeof ctx.query.done === 'string' ? ctx.query.done : '';
+    const notice = Object.hasOwn(USER_NOTICES, done) ? USER_NOTICES[done as keyof typeof USER_NOTICES] : null;
+    await render(ctx, 'admin-user', 'admin.user.title', {
+      ...chrome(session),
+      ...userLocals(account, session),
+      notice,
+    });
+  });
+  for (const disabled of [true, false]) {
+    const path = disabled ? USER_PATHS.disable : USER_PATHS.enable;
+    consolePost(disabled ? 'disableConsoleUser' : 'enableConsoleUser', path, async (ctx, session) => {
+      const account = await loadUser(ctx, deps.accounts);
+      if (disabled && account.id === session.account.id)
+        throw new GatehouseError(
+          'invalid_request',
+          409,
+          'an administrator cannot disable their own account here',
+        );
+      await deps.accounts.setDisabled(account.id, disabled);
+      ctx.status = 303;
+      ctx.redirect(`${userPath(USER_PATHS.show, account.id)}?done=${disabled ? 'disabled' : 'enabled'}`);
+    });
+  }
 
   router.get('consoleCallback', CONSOLE_PATHS.callback, ...page, function consoleCallback(ctx) {
     return finishConsoleSignIn(ctx, deps);

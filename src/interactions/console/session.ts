@@ -8,6 +8,7 @@
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
 import type { Account, AccountStore } from '../../accounts/store';
+import { setActor } from '../../audit/context';
 import { grantExists } from '../../oidc/internals';
 import { CONSOLE_PATHS } from './client';
 
@@ -106,5 +107,7 @@ export async function consoleSession(
     return null;
   }
   write(ctx, options, { ...stored, t: now });
+  // What the administrator changes is theirs in the audit trail, as through the admin API.
+  setActor({ type: 'account', id: account!.id });
   return { account: account!, grantId: stored.g };
 }
